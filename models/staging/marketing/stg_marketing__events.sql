@@ -1,0 +1,1 @@
+{{ stage_raw_events(source('marketing', 'marketing_events')) }}

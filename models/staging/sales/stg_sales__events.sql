@@ -1,0 +1,1 @@
+{{ stage_raw_events(source('sales', 'sales_events')) }}

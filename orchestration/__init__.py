@@ -1,0 +1,1 @@
+"""Dagster code location and Python tooling of the revenue funnel warehouse."""

@@ -1,0 +1,1 @@
+"""Bulk loading of landing files into the immutable raw event log."""

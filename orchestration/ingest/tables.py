@@ -1,0 +1,86 @@
+"""DDL of the raw layer: one immutable event table per stream, quarantine and load ledger.
+
+The raw layer is the only place raw PII (emails) is stored; dbt hashes it on the way out.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+RAW_SCHEMA = "raw"
+QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantined_records"
+LEDGER_TABLE = f"{RAW_SCHEMA}.load_ledger"
+
+# Typed columns of an event row; all other contract fields are stored as text.
+TYPED_COLUMNS = {
+    "occurred_at": "timestamp",
+    "amount": "decimal(18, 2)",
+    "properties": "json",
+}
+
+
+def events_table(stream: str) -> str:
+    """The raw event table of one stream (`raw.marketing_events`, `raw.sales_events`)."""
+    return f"{RAW_SCHEMA}.{stream}_events"
+
+
+def event_columns_ddl(fields: tuple[str, ...]) -> str:
+    """Column definitions of a raw event table, contract fields first, then load metadata."""
+    columns = [f"{field} {TYPED_COLUMNS.get(field, 'varchar')}" for field in fields]
+    columns += [
+        "_event_hash varchar not null",
+        "_file_path varchar not null",
+        "_line_number bigint not null",
+        "_load_id varchar not null",
+        "_loaded_at timestamp not null",
+    ]
+    return ",\n    ".join(columns)
+
+
+def create_raw_tables(
+    con: duckdb.DuckDBPyConnection, streams: list[str], fields: tuple[str, ...]
+) -> None:
+    """Create the raw schema and its tables if they do not exist yet."""
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for stream in streams:
+        con.execute(
+            f"create table if not exists {events_table(stream)} (\n    "
+            f"{event_columns_ddl(fields)},\n    primary key (event_id)\n)"
+        )
+    con.execute(
+        f"""
+        create table if not exists {QUARANTINE_TABLE} (
+            stream varchar not null,
+            file_path varchar not null,
+            line_number bigint not null,
+            event_id varchar,
+            event_type varchar,
+            reason varchar not null,
+            detail varchar not null,
+            raw_record varchar,
+            load_id varchar not null,
+            quarantined_at timestamp not null,
+            primary key (file_path, line_number, load_id)
+        )
+        """
+    )
+    con.execute(
+        f"""
+        create table if not exists {LEDGER_TABLE} (
+            load_id varchar not null primary key,
+            stream varchar not null,
+            file_path varchar not null,
+            file_format varchar not null,
+            file_size_bytes bigint not null,
+            file_sha256 varchar not null,
+            status varchar not null,
+            rows_read bigint not null,
+            rows_loaded bigint not null,
+            rows_duplicate bigint not null,
+            rows_quarantined bigint not null,
+            started_at timestamp not null,
+            finished_at timestamp not null,
+            message varchar
+        )
+        """
+    )
