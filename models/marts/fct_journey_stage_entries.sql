@@ -1,0 +1,56 @@
+with
+
+entries as (
+    select * from {{ ref('int_stage_entries_derived') }}
+),
+
+journey_events as (
+    select * from {{ ref('int_journey_events_staged') }}
+),
+
+journeys as (
+    select distinct
+        journey_key,
+        journey_type,
+        person_key,
+        account_key,
+        is_sales_sourced
+    from journey_events
+),
+
+sequenced as (
+    select
+        entries.*,
+        lead(entries.stage_key) over (
+            partition by entries.journey_key
+            order by entries.event_sequence_number, entries.stage_order
+        ) as next_stage_key,
+        lead(entries.entered_at) over (
+            partition by entries.journey_key
+            order by entries.event_sequence_number, entries.stage_order
+        ) as next_stage_entered_at
+    from entries
+),
+
+final as (
+    select
+        cast(sequenced.event_id || ':' || sequenced.stage_key as varchar) as stage_entry_id,
+        cast(sequenced.journey_key as varchar) as journey_key,
+        cast(journeys.journey_type as varchar) as journey_type,
+        cast(journeys.person_key as varchar) as person_key,
+        cast(journeys.account_key as varchar) as account_key,
+        cast(journeys.is_sales_sourced as boolean) as is_sales_sourced,
+        cast(sequenced.journey_cycle as integer) as journey_cycle,
+        cast(sequenced.stage_key as varchar) as stage_key,
+        cast(sequenced.stage_order as integer) as stage_order,
+        cast(sequenced.stage_occurrence_number as integer) as stage_occurrence_number,
+        cast(sequenced.event_id as varchar) as entered_by_event_id,
+        cast(sequenced.entered_at as timestamp) as entered_at,
+        cast(sequenced.next_stage_key as varchar) as next_stage_key,
+        cast(sequenced.next_stage_entered_at as timestamp) as next_stage_entered_at
+    from sequenced
+    inner join journeys
+        on sequenced.journey_key = journeys.journey_key
+)
+
+select * from final

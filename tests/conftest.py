@@ -1,0 +1,89 @@
+"""Shared fixtures: ONE warehouse per test session, built by the real Dagster job.
+
+The sample generator writes landing files and, beside them, a ground truth computed by
+construction; the job loads them, builds every dbt model and runs every check. Tests that
+only read the result use `warehouse`; tests that need their own data build a small one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+SAMPLE_EVENTS = 6000
+SAMPLE_SEED = 7
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    """A warehouse built end to end, with the landing data and ground truth it came from."""
+
+    database: Path
+    landing: Path
+    ground_truth: dict
+    run_success: bool
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: list | None = None) -> object:
+        return self.query(sql, params)[0][0]
+
+
+def run_funnel_job(database: Path, landing: Path) -> bool:
+    """Run the real Dagster job in process against the given files; True on success."""
+    from orchestration.definitions import defs
+
+    previous = {k: os.environ.get(k) for k in ("FUNNEL_DUCKDB_PATH", "FUNNEL_LANDING_DIR")}
+    os.environ["FUNNEL_DUCKDB_PATH"] = str(database)
+    os.environ["FUNNEL_LANDING_DIR"] = str(landing)
+    try:
+        from orchestration.resources import WarehouseResource
+
+        job = defs.get_job_def("funnel_job")
+        result = job.execute_in_process(
+            resources={
+                "warehouse": WarehouseResource(
+                    database_path=str(database), landing_path=str(landing)
+                )
+            },
+            raise_on_error=False,
+        )
+        return result.success
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def build_warehouse(root: Path, events: int, seed: int) -> BuiltWarehouse:
+    from orchestration.sample_data import generate
+
+    landing = root / "landing"
+    truth = generate(landing, events=events, seed=seed)
+    database = root / "warehouse.duckdb"
+    success = run_funnel_job(database, landing)
+    return BuiltWarehouse(database, landing, _as_dict(truth), success)
+
+
+def _as_dict(truth: object) -> dict:
+    if isinstance(truth, dict):
+        return truth
+    from dataclasses import asdict
+
+    return asdict(truth)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
+    built = build_warehouse(tmp_path_factory.mktemp("session_warehouse"), SAMPLE_EVENTS, SAMPLE_SEED)
+    assert built.run_success, "the funnel job failed on the session sample data"
+    yield built
