@@ -136,3 +136,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('lead_rule') }}

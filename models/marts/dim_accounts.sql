@@ -1,0 +1,36 @@
+with
+
+journey_events as (
+    select * from {{ ref('int_journey_events_staged') }}
+),
+
+account_journeys as (
+    select
+        account_key,
+        journey_account_id is not null as has_crm_account,
+        journey_key,
+        person_key,
+        occurred_at,
+        amount,
+        event_type
+    from journey_events
+    where account_key is not null
+),
+
+final as (
+    select
+        cast(account_journeys.account_key as varchar) as account_key,
+        cast(
+            case
+                when {{ dbt.bool_or('account_journeys.has_crm_account') }} then 'crm_account'
+                else 'email_domain'
+            end as varchar
+        ) as account_source,
+        cast(min(account_journeys.occurred_at) as timestamp) as first_seen_at,
+        cast(count(distinct account_journeys.person_key) as integer) as people_count,
+        cast(count(distinct account_journeys.journey_key) as integer) as journey_count
+    from account_journeys
+    group by account_journeys.account_key
+)
+
+select * from final
