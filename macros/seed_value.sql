@@ -1,11 +1,29 @@
 {#- The single value of one column of a one-row seed, read at compile time.
     Used where SQL needs a constant (a window frame length) that the agreement defines:
-    the number still lives only in the seed. Returns `default` while dbt only parses. -#}
+    the number still lives only in the seed. The seed is found through the graph, not
+    ref(), so unit tests (which replace ref() with fixtures) read the agreed value too.
+    Returns `default` while dbt only parses. -#}
 {% macro seed_value(seed_name, column, default=0) -%}
     {%- if not execute -%}
         {{ return(default) }}
     {%- endif -%}
-    {%- set result = run_query('select ' ~ column ~ ' from ' ~ ref(seed_name)) -%}
+    {%- if graph.nodes is defined -%}
+        {%- set seeds = graph.nodes.values()
+            | selectattr('resource_type', 'equalto', 'seed')
+            | selectattr('name', 'equalto', seed_name)
+            | list -%}
+        {%- if seeds | length != 1 -%}
+            {{ exceptions.raise_compiler_error('no seed named ' ~ seed_name) }}
+        {%- endif -%}
+        {%- set relation = seeds[0].relation_name -%}
+    {%- else -%}
+        {#- Unit tests compile without the graph: seeds live in the definitions schema
+            (dbt_project.yml, seeds: +schema). -#}
+        {%- set relation = api.Relation.create(
+            database=target.database, schema='definitions', identifier=seed_name
+        ) -%}
+    {%- endif -%}
+    {%- set result = run_query('select ' ~ column ~ ' from ' ~ relation) -%}
     {%- set values = result.columns[0].values() -%}
     {%- if values | length != 1 -%}
         {{ exceptions.raise_compiler_error(
