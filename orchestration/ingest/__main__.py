@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from orchestration.ingest.loader import load_all
+from orchestration.ingest.loader import iter_load_all
 from orchestration.paths import landing_dir, warehouse_path
 
 
@@ -15,8 +15,8 @@ def main() -> None:
     parser.add_argument("--landing", type=Path, default=landing_dir())
     parser.add_argument("--warehouse", type=Path, default=warehouse_path())
     args = parser.parse_args()
-    for result in load_all(args.warehouse, args.landing):
-        print(json.dumps(result.as_dict()))
+    for result in iter_load_all(args.warehouse, args.landing):
+        print(json.dumps(result.as_dict()), flush=True)
 
 
 if __name__ == "__main__":

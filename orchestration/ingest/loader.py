@@ -240,16 +240,31 @@ def _record_changed_file(
     )  # fmt: skip
 
 
-def load_stream(warehouse: Path, landing_dir: Path, stream: str) -> list[FileLoadResult]:
-    """Load every new file of one stream; one short-lived connection for the batch."""
+def iter_load_stream(warehouse: Path, landing_dir: Path, stream: str) -> Iterator[FileLoadResult]:
+    """Load every new file of one stream, yielding each file's result as soon as it commits.
+
+    One short-lived connection serves the batch and is closed when the batch ends.
+    """
     con = connect(warehouse)
     try:
         register_seed_tables(con)
-        return [load_file(con, landing_dir, stream, path) for path in landing_files(landing_dir, stream)]
+        for path in landing_files(landing_dir, stream):
+            yield load_file(con, landing_dir, stream, path)
     finally:
         con.close()
 
 
+def load_stream(warehouse: Path, landing_dir: Path, stream: str) -> list[FileLoadResult]:
+    """Load every new file of one stream."""
+    return list(iter_load_stream(warehouse, landing_dir, stream))
+
+
+def iter_load_all(warehouse: Path, landing_dir: Path) -> Iterator[FileLoadResult]:
+    """Load every new file of every stream, one file at a time."""
+    for stream in streams():
+        yield from iter_load_stream(warehouse, landing_dir, stream)
+
+
 def load_all(warehouse: Path, landing_dir: Path) -> list[FileLoadResult]:
     """Load every new file of every stream."""
-    return [result for stream in streams() for result in load_stream(warehouse, landing_dir, stream)]
+    return list(iter_load_all(warehouse, landing_dir))
