@@ -7,12 +7,12 @@ journey_events as (
 account_journeys as (
     select
         account_key,
-        journey_account_id is not null as has_crm_account,
         journey_key,
         person_key,
         occurred_at,
         amount,
-        event_type
+        event_type,
+        journey_account_id is not null as has_crm_account
     from journey_events
     where account_key is not null
 ),

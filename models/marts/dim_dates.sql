@@ -12,7 +12,11 @@
 with
 
 spine as (
-    {{ dbt.date_spine('day', "cast('" ~ first_date ~ "' as date)", "cast('" ~ last_date ~ "' as date)") }}
+    {{ dbt.date_spine(
+        'day',
+        "cast('" ~ first_date ~ "' as date)",
+        "cast('" ~ last_date ~ "' as date)",
+    ) }}
 ),
 
 final as (

@@ -17,16 +17,22 @@ journey_events as (
     select * from {{ ref('int_journey_events_staged') }}
 ),
 
+-- noqa: disable=LT02
 {% if is_incremental() %}
+watermark as (
+    select max(loaded_at) as loaded_at
+    from {{ this }}
+),
+
 new_event_journeys as (
-    select distinct journey_key
+    select distinct journey_events.journey_key
     from journey_events
-    where loaded_at > (select max(loaded_at) from {{ this }})
+    inner join watermark
+        on journey_events.loaded_at > watermark.loaded_at
 ),
 
 rederived_events as (
-    select
-        journey_events.event_id
+    select journey_events.event_id
     from journey_events
     inner join new_event_journeys
         on journey_events.journey_key = new_event_journeys.journey_key
@@ -56,6 +62,7 @@ scoped_events as (
     select * from journey_events
 ),
 {% endif %}
+-- noqa: enable=LT02
 
 final as (
     select
@@ -68,7 +75,7 @@ final as (
         cast(event_sequence_number as integer) as event_sequence_number,
         cast(event_occurrence_number as integer) as event_occurrence_number,
         cast(event_type as varchar) as event_type,
-        cast(stream as varchar) as stream,
+        cast(stream as varchar) as stream,  -- noqa: RF04
         cast(occurred_at as timestamp) as occurred_at,
         cast(source_system as varchar) as source_system,
         cast(is_touch as boolean) as is_touch,

@@ -81,7 +81,7 @@ journey_events as (
 
 final as (
     select
-        journey_events.* exclude (person_identity, resolved_person_identity, journey_identity),
+        journey_events.*,
         {{ salted_hash('journey_events.journey_identity') }} as journey_key,
         case
             when journey_events.resolved_person_identity is not null then 'person'

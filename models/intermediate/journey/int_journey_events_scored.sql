@@ -127,7 +127,11 @@ final as (
         *,
         meets_lead_rule and qualifying_number = 1 as is_mql_moment,
         1 + sum(
-            case when meets_lead_rule and qualifying_number = 1 and nurture_epoch > 0 then 1 else 0 end
+            case
+                when meets_lead_rule and qualifying_number = 1 and nurture_epoch > 0
+                    then 1
+                else 0
+            end
         ) over (
             partition by journey_key order by event_sequence_number
             rows between unbounded preceding and current row

@@ -23,10 +23,16 @@ event_entries as (
     group by event_id
 ),
 
-funnel_start as (
-    select owning_team
+first_stage_order as (
+    select min(stage_order) as stage_order
     from stages
-    where stage_order = (select min(stage_order) from stages)
+),
+
+funnel_start as (
+    select stages.owning_team
+    from stages
+    inner join first_stage_order
+        on stages.stage_order = first_stage_order.stage_order
 ),
 
 first_entries as (

@@ -15,11 +15,15 @@ stages as (
 ),
 
 identification_stage as (
-    select stage_key from stages where entry_trigger = 'identification'
+    select stage_key
+    from stages
+    where entry_trigger = 'identification'
 ),
 
 lead_rule_stage as (
-    select stage_key from stages where entry_trigger = 'lead_rule'
+    select stage_key
+    from stages
+    where entry_trigger = 'lead_rule'
 ),
 
 proposals as (
