@@ -64,6 +64,13 @@ firmographics as (
         min(case when is_identification then occurred_at end) over (
             partition by journey_key
         ) as identified_at,
+        coalesce(
+            is_identification
+            and event_sequence_number = min(
+                case when is_identification then event_sequence_number end
+            ) over (partition by journey_key),
+            false
+        ) as is_first_identification,
         {{ last_value_ignore_nulls('industry', 'journey_key', 'event_sequence_number') }}
             as known_industry,
         {{ last_value_ignore_nulls('company_size', 'journey_key', 'event_sequence_number') }}

@@ -1,6 +1,6 @@
 {#- Which stages each journey entered, when, and through which event.
     Every event proposes the stages it can move a journey into (from the event catalog,
-    the rejection reason, identification or the lead rule). Within a journey cycle a
+    the rejection reason, the person's first identification or the lead rule). Within a journey cycle a
     proposal becomes an entry only if its stage comes later in stage order than every stage
     proposed by earlier events of the cycle: journeys never move backwards, and skipped
     stages are simply never entered. -#}
@@ -44,7 +44,7 @@ proposals as (
         identification_stage.stage_key
     from events
     cross join identification_stage
-    where events.is_identification
+    where events.is_first_identification
     union all
     select
         events.event_id,
