@@ -65,18 +65,30 @@ journeys as (
             and opportunity_person_links.link_number = 1
 ),
 
+account_links as (
+    select
+        journey_identity,
+        account_id,
+        row_number() over (
+            partition by journey_identity order by occurred_at, event_id
+        ) as link_number
+    from journeys
+    where account_id is not null and journey_identity is not null
+),
+
 journey_events as (
     select
-        *,
-        {{ email_domain("case when resolved_person_identity like 'email:%' "
-            ~ "then substring(resolved_person_identity, 7) end") }} as person_email_domain,
-        first_value(account_id ignore nulls) over (
-            partition by journey_identity
-            order by occurred_at, event_id
-            rows between unbounded preceding and unbounded following
-        ) as journey_account_id
+        journeys.*,
+        account_links.account_id as journey_account_id,
+        {{ email_domain("case when journeys.resolved_person_identity like 'email:%' "
+            ~ "then substring(journeys.resolved_person_identity, 7) end") }}
+            as person_email_domain
     from journeys
-    where journey_identity is not null
+    left join account_links
+        on
+            journeys.journey_identity = account_links.journey_identity
+            and account_links.link_number = 1
+    where journeys.journey_identity is not null
 ),
 
 final as (
