@@ -84,6 +84,8 @@ def _as_dict(truth: object) -> dict:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
-    built = build_warehouse(tmp_path_factory.mktemp("session_warehouse"), SAMPLE_EVENTS, SAMPLE_SEED)
+    built = build_warehouse(
+        tmp_path_factory.mktemp("session_warehouse"), SAMPLE_EVENTS, SAMPLE_SEED
+    )
     assert built.run_success, "the funnel job failed on the session sample data"
     yield built

@@ -12,7 +12,9 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 _PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "data-tests")
 
 
-def dbt(args: list[str], database: Path, project_dir: Path = PROJECT_DIR) -> subprocess.CompletedProcess:
+def dbt(
+    args: list[str], database: Path, project_dir: Path = PROJECT_DIR
+) -> subprocess.CompletedProcess:
     """`dbt <args>` on `database`, failing the test with dbt's output if dbt fails."""
     env = {
         **os.environ,

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.ingest.loader import FileLoadResult, load_stream, streams
+from orchestration.ingest.loader import FileLoadResult, load_stream, streams, unreconciled_files
 from orchestration.ingest.tables import RAW_SCHEMA
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -75,3 +75,30 @@ def build_raw_events_asset(stream: str) -> dg.AssetsDefinition:
 
 
 raw_event_assets = [build_raw_events_asset(stream) for stream in streams()]
+
+
+def build_reconciliation_check(stream: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(stream),
+        name="every_file_reconciles",
+        blocking=True,
+        description=(
+            "For every loaded file: rows read = loaded + duplicates + quarantined, and the "
+            "events stored under its load id number exactly the rows the ledger says it loaded."
+        ),
+    )
+    def _reconciles(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        failures = unreconciled_files(warehouse.database, stream)
+        return dg.AssetCheckResult(
+            passed=not failures,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={
+                "failing_files": dg.MetadataValue.int(len(failures)),
+                "sample": dg.MetadataValue.json(failures[:10]),
+            },
+        )
+
+    return _reconciles
+
+
+raw_reconciliation_checks = [build_reconciliation_check(stream) for stream in streams()]

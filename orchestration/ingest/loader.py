@@ -227,6 +227,36 @@ def _check_reconciliation(
         )
 
 
+def unreconciled_files(warehouse: Path, stream: str) -> list[dict[str, object]]:
+    """Ledger rows of a stream whose counts do not add up or disagree with the stored events."""
+    con = connect(warehouse)
+    try:
+        rows = con.execute(
+            f"""
+            with stored as (
+                select _load_id as load_id, count(*) as events
+                from {events_table(stream)}
+                group by _load_id
+            )
+            select ledger.file_path, ledger.rows_read, ledger.rows_loaded,
+                ledger.rows_duplicate, ledger.rows_quarantined, coalesce(stored.events, 0)
+            from {LEDGER_TABLE} as ledger
+            left join stored on ledger.load_id = stored.load_id
+            where ledger.stream = ? and ledger.status = ?
+                and (ledger.rows_read <> ledger.rows_loaded + ledger.rows_duplicate
+                        + ledger.rows_quarantined
+                    or coalesce(stored.events, 0) <> ledger.rows_loaded)
+            order by ledger.file_path
+            """,
+            [stream, STATUS_LOADED],
+        ).fetchall()
+    finally:
+        con.close()
+    columns = ("file_path", "rows_read", "rows_loaded", "rows_duplicate", "rows_quarantined",
+               "events_stored")  # fmt: skip
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
 def _record_changed_file(
     con: duckdb.DuckDBPyConnection, stream: str, relative: str, path: Path, sha: str, message: str
 ) -> None:

@@ -115,12 +115,16 @@ def classify_staged(
     across all streams, so an event_id stays unique across sources.
     """
     cases = _reason_cases(fields)
-    known = {row[0] for row in con.execute("select reason_key from _seed_quarantine_reasons").fetchall()}
+    known = {
+        row[0] for row in con.execute("select reason_key from _seed_quarantine_reasons").fetchall()
+    }
     unknown = {key for key, _, _ in cases} - known
     if unknown:
         raise ValueError(f"quarantine reasons missing from seeds/quarantine_reasons.csv: {unknown}")
     reason_sql = "case " + " ".join(f"when {cond} then '{key}'" for key, cond, _ in cases) + " end"
-    detail_sql = "case " + " ".join(f"when {cond} then {detail}" for _, cond, detail in cases) + " end"
+    detail_sql = (
+        "case " + " ".join(f"when {cond} then {detail}" for _, cond, detail in cases) + " end"
+    )
     cleaned = ", ".join(f"nullif(trim({f}), '') as {f}" for f in fields if f != "properties")
     hashed = ", ".join(
         {

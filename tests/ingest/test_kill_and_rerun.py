@@ -55,6 +55,8 @@ def test_killed_load_reruns_to_the_same_warehouse_as_an_uninterrupted_one(tmp_pa
     load_all(killed, landing)
     reference = tmp_path / "reference.duckdb"
     load_all(reference, landing)
-    assert table(killed, "select count(*), count(distinct event_id) from raw.marketing_events") == [(written, written)]
+    assert table(killed, "select count(*), count(distinct event_id) from raw.marketing_events") == [
+        (written, written)
+    ]
     assert snapshot(killed) == snapshot(reference)
     assert table(killed, "select count(*) from raw.load_ledger where status = 'loaded'") == [(FILES,)]  # fmt: skip

@@ -77,7 +77,10 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 def landing(tmp_path: Path) -> Path:
     root = tmp_path / "landing"
     # Line 3 is blank on purpose: blank lines are not records and are not counted.
-    write_jsonl(root / "marketing" / "2025-03" / "a.jsonl", [PAGE_VIEW, FORM_FILL, b"", PAGE_VIEW, *[line for _, line in BAD_LINES]])
+    write_jsonl(
+        root / "marketing" / "2025-03" / "a.jsonl",
+        [PAGE_VIEW, FORM_FILL, b"", PAGE_VIEW, *[line for _, line in BAD_LINES]],
+    )
     write_jsonl(root / "sales" / "2025-04" / "a.jsonl", [DEAL_WON])
     return root  # fmt: skip
 
@@ -90,7 +93,9 @@ def test_every_bad_record_is_quarantined_with_its_reason_and_line(landing: Path,
     )
     # Lines 1-2 load, 3 is blank, 4 duplicates line 1, bad lines start at 5.
     assert quarantined == [(5 + i, reason) for i, (reason, _) in enumerate(BAD_LINES)]
-    details = dict(table(warehouse, "select reason, max(detail) from raw.quarantined_records group by 1"))
+    details = dict(
+        table(warehouse, "select reason, max(detail) from raw.quarantined_records group by 1")
+    )
     assert "amount" in details["invalid_amount"]
     assert "event type page_scrolled" in details["unknown_event_type"]
     assert "sales stream" in details["wrong_stream"]
@@ -101,9 +106,16 @@ def test_each_file_reconciles_in_the_ledger(landing: Path, tmp_path: Path):
     results = load_all(warehouse, landing)
     by_path = {r.file_path: r for r in results}
     marketing = by_path["marketing/2025-03/a.jsonl"]
-    assert (marketing.rows_read, marketing.rows_loaded, marketing.rows_duplicate) == (3 + len(BAD_LINES), 2, 1)
+    assert (marketing.rows_read, marketing.rows_loaded, marketing.rows_duplicate) == (
+        3 + len(BAD_LINES),
+        2,
+        1,
+    )
     assert marketing.rows_quarantined == len(BAD_LINES)
-    ledger = table(warehouse, "select file_path, rows_read, rows_loaded, rows_duplicate, rows_quarantined from raw.load_ledger order by 1")
+    ledger = table(
+        warehouse,
+        "select file_path, rows_read, rows_loaded, rows_duplicate, rows_quarantined from raw.load_ledger order by 1",
+    )
     assert ledger == [
         ("marketing/2025-03/a.jsonl", 3 + len(BAD_LINES), 2, 1, len(BAD_LINES)),
         ("sales/2025-04/a.jsonl", 1, 1, 0, 0),
@@ -113,9 +125,16 @@ def test_each_file_reconciles_in_the_ledger(landing: Path, tmp_path: Path):
 def test_timestamps_are_stored_in_utc_and_amounts_as_decimals(landing: Path, tmp_path: Path):
     warehouse = tmp_path / "w.duckdb"
     load_all(warehouse, landing)
-    rows = dict(table(warehouse, "select event_id, strftime(occurred_at, '%Y-%m-%d %H:%M') from raw.marketing_events"))
+    rows = dict(
+        table(
+            warehouse,
+            "select event_id, strftime(occurred_at, '%Y-%m-%d %H:%M') from raw.marketing_events",
+        )
+    )
     assert rows == {"e1": "2025-03-01 08:00", "e2": "2025-03-01 10:05"}
-    (sale,) = table(warehouse, "select strftime(occurred_at, '%H:%M'), amount from raw.sales_events")
+    (sale,) = table(
+        warehouse, "select strftime(occurred_at, '%H:%M'), amount from raw.sales_events"
+    )
     assert sale[0] == "14:00" and float(sale[1]) == 1200.5  # fmt: skip
 
 
@@ -134,7 +153,12 @@ def test_the_same_events_in_a_new_file_are_duplicates(landing: Path, tmp_path: P
     before = snapshot(warehouse)
     write_jsonl(landing / "marketing" / "2025-05" / "replay.jsonl", [FORM_FILL, PAGE_VIEW])
     (replay,) = [r for r in load_all(warehouse, landing) if r.status == "loaded"]
-    assert (replay.rows_read, replay.rows_loaded, replay.rows_duplicate, replay.rows_quarantined) == (2, 0, 2, 0)
+    assert (
+        replay.rows_read,
+        replay.rows_loaded,
+        replay.rows_duplicate,
+        replay.rows_quarantined,
+    ) == (2, 0, 2, 0)
     assert snapshot(warehouse) == before  # fmt: skip
 
 
@@ -149,13 +173,17 @@ def test_a_file_changed_after_loading_is_reported_not_reloaded(landing: Path, tm
     assert snapshot(warehouse) == before
     # Reported once in the ledger, not again on the next run.
     load_all(warehouse, landing)
-    assert table(warehouse, "select count(*) from raw.load_ledger where status = 'changed_after_load'") == [(1,)]
+    assert table(
+        warehouse, "select count(*) from raw.load_ledger where status = 'changed_after_load'"
+    ) == [(1,)]
 
 
 def test_csv_and_parquet_load_the_same_events_as_jsonl(tmp_path: Path):
     events = [PAGE_VIEW, FORM_FILL]
     frame = pd.DataFrame(events)
-    frame["properties"] = frame["properties"].map(lambda p: json.dumps(p) if isinstance(p, dict) else None)
+    frame["properties"] = frame["properties"].map(
+        lambda p: json.dumps(p) if isinstance(p, dict) else None
+    )
     loaded = {}
     for suffix in ("jsonl", "csv", "parquet"):
         root = tmp_path / suffix
@@ -170,10 +198,16 @@ def test_csv_and_parquet_load_the_same_events_as_jsonl(tmp_path: Path):
         warehouse = tmp_path / f"{suffix}.duckdb"
         (result,) = load_all(warehouse, root)
         assert result.rows_loaded == 2, suffix
-        loaded[suffix] = table(warehouse, "select event_id, event_type, occurred_at, anonymous_id, email, properties, _event_hash from raw.marketing_events order by 1")
+        loaded[suffix] = table(
+            warehouse,
+            "select event_id, event_type, occurred_at, anonymous_id, email, properties, _event_hash from raw.marketing_events order by 1",
+        )
         # Line numbers are the file's own: a CSV's first record is on line 2, below the header.
         first_line = 2 if suffix == "csv" else 1
-        assert table(warehouse, "select _line_number from raw.marketing_events order by 1") == [(first_line,), (first_line + 1,)]
+        assert table(warehouse, "select _line_number from raw.marketing_events order by 1") == [
+            (first_line,),
+            (first_line + 1,),
+        ]
     assert loaded["csv"] == loaded["jsonl"]
     assert loaded["parquet"] == loaded["jsonl"]  # fmt: skip
 
@@ -188,5 +222,7 @@ def test_a_malformed_csv_row_is_quarantined_with_its_line(tmp_path: Path):
     path.write_text("\n".join([header, good, bad, good.replace("c1", "c3")]) + "\n")
     (result,) = load_all(tmp_path / "w.duckdb", root)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 2, 1)
-    assert table(tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records") == [(3, "malformed_record")]
+    assert table(
+        tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records"
+    ) == [(3, "malformed_record")]
     assert table(tmp_path / "w.duckdb", "select event_id, _line_number from raw.marketing_events order by 1") == [("c1", 2), ("c3", 4)]  # fmt: skip
