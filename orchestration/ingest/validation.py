@@ -130,7 +130,7 @@ def classify_staged(
         {
             "occurred_at": "coalesce(cast(s.occurred_at_utc as varchar), '')",
             "amount": "coalesce(cast(try_cast(s.amount as decimal(18, 2)) as varchar), '')",
-            "properties": "coalesce(cast(json(s.properties) as varchar), '')",
+            "properties": "coalesce(cast(try(json(s.properties)) as varchar), '')",
         }.get(f, f"coalesce(s.{f}, '')")
         for f in fields
     )

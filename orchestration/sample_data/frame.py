@@ -116,5 +116,7 @@ def strictly_increasing(group: np.ndarray, t: np.ndarray) -> np.ndarray:
     Rows must be sorted by (group, t). Distinct timestamps inside a journey keep the event
     order (and so every 'first event' rule) unambiguous.
     """
-    position = np.arange(len(t)) - np.flatnonzero(group_starts(group))[np.cumsum(group_starts(group)) - 1]
+    position = (
+        np.arange(len(t)) - np.flatnonzero(group_starts(group))[np.cumsum(group_starts(group)) - 1]
+    )
     return group_cummax(group, t - position) + position

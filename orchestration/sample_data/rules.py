@@ -26,6 +26,7 @@ class Rules:
     streams: tuple[str, ...]
     stream_of_type: np.ndarray  # event type code -> stream code
     is_touch: np.ndarray  # event type code -> bool
+    is_identifying: np.ndarray
     is_person_level: np.ndarray
     engagement_points: np.ndarray  # event type code -> points (0 when not listed)
     stage_keys: tuple[str, ...]
@@ -92,7 +93,9 @@ def load_rules() -> Rules:
     def stage_or_none(name: str) -> int:
         return stage_keys.index(name) if name else -1
 
-    points = {row["event_type"]: int(row["points"]) for row in seeds.read_seed("lead_engagement_points")}
+    points = {
+        row["event_type"]: int(row["points"]) for row in seeds.read_seed("lead_engagement_points")
+    }
     fit_values: dict[str, list[str]] = {}
     fit_points: dict[str, list[int]] = {}
     for row in seeds.read_seed("lead_fit_points"):
@@ -100,33 +103,45 @@ def load_rules() -> Rules:
         fit_points.setdefault(row["attribute"], []).append(int(row["points"]))
 
     rule = seeds.lead_rule()
-    transitions = seeds.read_seed("stage_transitions")
-    # The lead rule enters the stage a recycled person returns to.
-    (mql_stage,) = {row["to_stage"] for row in transitions if row["transition_type"] == "return"}
+
+    def triggered_by(trigger: str) -> str:
+        (stage,) = [row["stage_key"] for row in stage_rows if row["entry_trigger"] == trigger]
+        return stage
+
     (recycled_stage,) = [row["stage_key"] for row in stage_rows if _flag(row["starts_new_cycle"])]
-    (lead_stage,) = {row["enters_stage"] for row in catalog.values() if _flag(row["is_identifying"])}
 
     sla_rows = seeds.read_seed("stage_slas")
     (handoff_sla,) = [
-        float(row["sla_hours"]) for row in sla_rows if row["clock_starts_event_type"] == "lead_handed_off"
+        float(row["sla_hours"])
+        for row in sla_rows
+        if row["clock_starts_event_type"] == "lead_handed_off"
     ]
     reasons = seeds.reasons()
     reason_keys = tuple(reasons)
     limits = seeds.ingestion_limits()
-    quarantine = sorted(seeds.read_seed("quarantine_reasons"), key=lambda row: int(row["check_order"]))
+    quarantine = sorted(
+        seeds.read_seed("quarantine_reasons"), key=lambda row: int(row["check_order"])
+    )
 
     return Rules(
         event_types=event_types,
         streams=streams,
-        stream_of_type=np.array([streams.index(catalog[t]["stream"]) for t in event_types], np.int8),
+        stream_of_type=np.array(
+            [streams.index(catalog[t]["stream"]) for t in event_types], np.int8
+        ),
         is_touch=np.array([_flag(catalog[t]["is_touch"]) for t in event_types]),
+        is_identifying=np.array([_flag(catalog[t]["is_identifying"]) for t in event_types]),
         is_person_level=np.array([_flag(catalog[t]["is_person_level"]) for t in event_types]),
         engagement_points=np.array([points.get(t, 0) for t in event_types], np.int64),
         stage_keys=stage_keys,
-        stage_of_type=np.array([stage_or_none(catalog[t]["enters_stage"]) for t in event_types], np.int16),
-        type_stage_from_reason=np.array([_flag(catalog[t]["stage_from_reason"]) for t in event_types]),
-        lead_stage=lead_stage,
-        mql_stage=mql_stage,
+        stage_of_type=np.array(
+            [stage_or_none(catalog[t]["enters_stage"]) for t in event_types], np.int16
+        ),
+        type_stage_from_reason=np.array(
+            [_flag(catalog[t]["stage_from_reason"]) for t in event_types]
+        ),
+        lead_stage=triggered_by("identification"),
+        mql_stage=triggered_by("lead_rule"),
         recycled_stage=recycled_stage,
         fit_values={key: tuple(values) for key, values in fit_values.items()},
         fit_points={key: np.array(values, np.int64) for key, values in fit_points.items()},
@@ -135,12 +150,17 @@ def load_rules() -> Rules:
         lookback_seconds=int(float(rule["engagement_lookback_days"]) * DAY),
         handoff_sla_seconds=int(handoff_sla * HOUR),
         stage_sla_seconds={
-            row["from_stage"]: int(float(row["sla_hours"]) * HOUR) for row in sla_rows if row["from_stage"]
+            row["from_stage"]: int(float(row["sla_hours"]) * HOUR)
+            for row in sla_rows
+            if row["from_stage"]
         },
         reason_keys=reason_keys,
-        reason_exit_stage=np.array([stage_keys.index(reasons[r]["exit_stage"]) for r in reason_keys], np.int16),
+        reason_exit_stage=np.array(
+            [stage_keys.index(reasons[r]["exit_stage"]) for r in reason_keys], np.int16
+        ),
         rejection_reasons=np.array(
-            [i for i, r in enumerate(reason_keys) if reasons[r]["reason_type"] == "rejection"], np.int16
+            [i for i, r in enumerate(reason_keys) if reasons[r]["reason_type"] == "rejection"],
+            np.int16,
         ),
         loss_reasons=np.array(
             [i for i, r in enumerate(reason_keys) if reasons[r]["reason_type"] == "loss"], np.int16

@@ -226,3 +226,19 @@ def test_a_malformed_csv_row_is_quarantined_with_its_line(tmp_path: Path):
         tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records"
     ) == [(3, "malformed_record")]
     assert table(tmp_path / "w.duckdb", "select event_id, _line_number from raw.marketing_events order by 1") == [("c1", 2), ("c3", 4)]  # fmt: skip
+
+
+def test_a_csv_row_with_truncated_properties_json_is_quarantined(tmp_path: Path):
+    root = tmp_path / "landing"
+    path = root / "marketing" / "events.csv"
+    path.parent.mkdir(parents=True)
+    frame = pd.DataFrame(
+        [
+            {**PAGE_VIEW, "properties": '{"industry": "software"}'},
+            {**PAGE_VIEW, "event_id": "t2", "properties": '{"industry": "softw'},
+        ]
+    )
+    frame.to_csv(path, index=False)
+    (result,) = load_all(tmp_path / "w.duckdb", root)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    assert table(tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records") == [(3, "malformed_record")]
