@@ -1,7 +1,7 @@
 with
 
 journey_events as (
-    select * from {{ ref('int_journey_events_staged') }}
+    select * from {{ ref('fct_customer_journey') }}
 ),
 
 account_journeys as (
@@ -12,7 +12,7 @@ account_journeys as (
         occurred_at,
         amount,
         event_type,
-        journey_account_id is not null as has_crm_account
+        account_source = 'crm_account' as has_crm_account
     from journey_events
     where account_key is not null
 ),

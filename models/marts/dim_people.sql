@@ -1,7 +1,7 @@
 with
 
 journey_events as (
-    select * from {{ ref('int_journey_events_staged') }}
+    select * from {{ ref('fct_customer_journey') }}
 ),
 
 people_events as (
@@ -26,9 +26,9 @@ final as (
         cast(latest_events.identified_at is not null as boolean) as is_identified,
         cast(latest_events.identified_at as timestamp) as identified_at,
         cast(latest_events.is_sales_sourced as boolean) as is_sales_sourced,
-        cast(latest_events.known_industry as varchar) as industry,
-        cast(latest_events.known_company_size as varchar) as company_size,
-        cast(latest_events.known_seniority as varchar) as seniority,
+        cast(latest_events.industry as varchar) as industry,
+        cast(latest_events.company_size as varchar) as company_size,
+        cast(latest_events.seniority as varchar) as seniority,
         cast(latest_events.stage_key as varchar) as current_stage_key,
         cast(latest_events.journey_cycle as integer) as current_journey_cycle,
         cast(latest_events.occurred_at as timestamp) as last_event_at

@@ -1,68 +1,26 @@
 {{
     config(
         materialized='incremental',
-        unique_key='event_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='append',
         on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}"
+            ~ "delete from {{ this }} where journey_key in "
+            ~ "(select journey_key from {{ ref('int_journeys_scoped') }})"
+            ~ "{% endif %}"
+        ],
     )
 }}
-{#- Incremental: only journeys touched by newly loaded events are re-derived, in full,
-    from the log. A journey is touched when it has a new event, or when one of its events
-    moved to another journey because a new event stitched identities together. Because
-    each touched journey is rebuilt from all of its events, late-arriving events land in
+{#- Incremental: int_journeys_scoped decides which journeys this run re-derives (those
+    with newly loaded events, and those that lost events to them through identity
+    stitching); their rows are deleted and re-derived in full from the log. Because a
+    touched journey is always rebuilt from all of its events, late-arriving events land in
     the right place and the result equals a full refresh. -#}
 with
 
 journey_events as (
     select * from {{ ref('int_journey_events_staged') }}
 ),
-
--- noqa: disable=LT02
-{% if is_incremental() %}
-watermark as (
-    select max(loaded_at) as loaded_at
-    from {{ this }}
-),
-
-new_event_journeys as (
-    select distinct journey_events.journey_key
-    from journey_events
-    inner join watermark
-        on journey_events.loaded_at > watermark.loaded_at
-),
-
-rederived_events as (
-    select journey_events.event_id
-    from journey_events
-    inner join new_event_journeys
-        on journey_events.journey_key = new_event_journeys.journey_key
-),
-
-previous_journeys as (
-    select distinct this_table.journey_key
-    from {{ this }} as this_table
-    inner join rederived_events
-        on this_table.event_id = rederived_events.event_id
-),
-
-touched_journeys as (
-    select journey_key from new_event_journeys
-    union
-    select journey_key from previous_journeys
-),
-
-scoped_events as (
-    select journey_events.*
-    from journey_events
-    inner join touched_journeys
-        on journey_events.journey_key = touched_journeys.journey_key
-),
-{% else %}
-scoped_events as (
-    select * from journey_events
-),
-{% endif %}
--- noqa: enable=LT02
 
 final as (
     select
@@ -71,6 +29,7 @@ final as (
         cast(journey_type as varchar) as journey_type,
         cast(person_key as varchar) as person_key,
         cast(account_key as varchar) as account_key,
+        cast(account_source as varchar) as account_source,
         cast(is_sales_sourced as boolean) as is_sales_sourced,
         cast(event_sequence_number as integer) as event_sequence_number,
         cast(event_occurrence_number as integer) as event_occurrence_number,
@@ -88,6 +47,10 @@ final as (
         cast(amount as decimal(18, 2)) as amount,
         cast(currency as varchar) as currency,
         cast(reason as varchar) as reason,
+        cast(identified_at as timestamp) as identified_at,
+        cast(known_industry as varchar) as industry,
+        cast(known_company_size as varchar) as company_size,
+        cast(known_seniority as varchar) as seniority,
         cast(fit_score as integer) as fit_score,
         cast(engagement_score as integer) as engagement_score,
         cast(meets_lead_rule as boolean) as meets_lead_rule,
@@ -100,7 +63,9 @@ final as (
         cast(next_stage_entered_at as timestamp) as next_stage_entered_at,
         cast(stage_occurrence_number as integer) as stage_occurrence_number,
         cast(loaded_at as timestamp) as loaded_at
-    from scoped_events
+    from journey_events
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

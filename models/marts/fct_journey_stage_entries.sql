@@ -1,3 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{% if is_incremental() %}"
+            ~ "delete from {{ this }} where journey_key in "
+            ~ "(select journey_key from {{ ref('int_journeys_scoped') }})"
+            ~ "{% endif %}"
+        ],
+    )
+}}
+{#- Incremental like fct_customer_journey: the entries of the journeys in scope for this
+    run are deleted and derived again in full. -#}
 with
 
 entries as (
@@ -54,3 +69,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

@@ -20,6 +20,9 @@ from orchestration.sample_data import generate
 from tests.dbt_runner import dbt
 
 FACT_COLUMNS = "* exclude (loaded_at)"
+# The journey chain and its two incremental marts, with their tests.
+JOURNEY = ["build", "--select", "+fct_customer_journey", "+fct_journey_stage_entries", "--indirect-selection", "cautious",
+           "--exclude", "test_type:unit"]  # fmt: skip
 
 
 def split_landing(source: Path, drops: list[Path], seed: int = 3) -> None:
@@ -52,11 +55,28 @@ def split_landing(source: Path, drops: list[Path], seed: int = 3) -> None:
         out.write_bytes(b"\n".join(late[stream] + replays[stream]) + b"\n")
 
 
-def fact_rows(database: Path) -> list[tuple]:
+def scope_of_last_run(database: Path) -> tuple[int, bool, int]:
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(
-            f"select {FACT_COLUMNS} from marts.fct_customer_journey order by event_id"
-        ).fetchall()
+            """
+            select
+                (select count(*) from intermediate.int_journeys_scoped),
+                (select bool_or(is_full_build) from intermediate.int_journeys_scoped),
+                (select count(distinct journey_key) from marts.fct_customer_journey)
+            """
+        ).fetchone()
+
+
+def fact_rows(database: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {
+            "journey": con.execute(
+                f"select {FACT_COLUMNS} from marts.fct_customer_journey order by event_id"
+            ).fetchall(),
+            "entries": con.execute(
+                "select * from marts.fct_journey_stage_entries order by stage_entry_id"
+            ).fetchall(),
+        }
 
 
 @pytest.mark.slow
@@ -74,16 +94,22 @@ def test_incremental_runs_with_late_and_duplicate_events_equal_a_full_refresh(tm
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(path.read_bytes())
         load_all(incremental, landing)
-        result = dbt(["build", "--exclude", "test_type:unit"], incremental)
-        if number > 0:
-            assert "fct_customer_journey" in result.stdout
+        dbt(JOURNEY, incremental)
+        scoped, full_build, journeys = scope_of_last_run(incremental)
+        if number == 0:
+            assert full_build and scoped == journeys
+        else:
+            # Only the journeys the drop touched were re-derived.
+            assert not full_build and 0 < scoped < journeys
     late_lines = sum(1 for _ in (drops[2]).rglob("*.jsonl"))
     assert late_lines > 0
 
     full = tmp_path / "full.duckdb"
     load_all(full, landing)
-    dbt(["build", "--exclude", "test_type:unit"], full)
+    dbt(JOURNEY, full)
 
     expected = fact_rows(full)
-    assert len(expected) > 1000
-    assert fact_rows(incremental) == expected
+    assert len(expected["journey"]) > 1000
+    found = fact_rows(incremental)
+    assert found["journey"] == expected["journey"]
+    assert found["entries"] == expected["entries"]

@@ -39,7 +39,7 @@ def rebuild_with_lead_rule(
         writer.writerow(rule)
     database = tmp_path / "warehouse.duckdb"
     shutil.copy2(warehouse.database, database)
-    dbt(["build", "--full-refresh", "--select", "+fct_journey_stage_entries", "--exclude",
+    dbt(["build", "--full-refresh", "--select", "+fct_journey_stage_entries", "--indirect-selection", "cautious", "--exclude",
          "test_type:unit"], database, project_dir=project)  # fmt: skip
     return database
 

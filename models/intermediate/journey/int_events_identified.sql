@@ -104,6 +104,13 @@ final as (
                 then {{ salted_hash('journey_events.resolved_person_identity') }}
         end as person_key,
         case
+            when journey_events.journey_account_id is not null then 'crm_account'
+            when
+                journey_events.person_email_domain is not null
+                and free_mail_domains.domain is null
+                then 'email_domain'
+        end as account_source,
+        case
             when journey_events.journey_account_id is not null
                 then {{ salted_hash("'account:' || journey_events.journey_account_id") }}
             when

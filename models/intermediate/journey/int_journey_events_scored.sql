@@ -3,12 +3,24 @@
     Engagement: points of the journey's events within the look-back window, counting
     only events since the last recycle (a "nurture epoch"), so a returning lead must
     earn its engagement again. An MQL moment is the first event of an epoch, at or after
-    the person became known, where both scores meet their thresholds. -#}
+    the person became known, where both scores meet their thresholds.
+    Only the journeys in scope for this run (int_journeys_scoped) are scored. -#}
 {%- set lookback_days = seed_value('lead_rule', 'engagement_lookback_days', default=1) -%}
 with
 
-events as (
+identified_events as (
     select * from {{ ref('int_events_identified') }}
+),
+
+scope as (
+    select * from {{ ref('int_journeys_scoped') }}
+),
+
+events as (
+    select identified_events.*
+    from identified_events
+    inner join scope
+        on identified_events.journey_key = scope.journey_key
 ),
 
 stages as (

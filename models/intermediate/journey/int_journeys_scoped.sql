@@ -1,0 +1,69 @@
+{#- Which journeys this run (re)derives. On a first or full build: every journey. On an
+    incremental build: the journeys with events loaded since the journey fact table was
+    last built, plus the journeys that lost events to them because a new event stitched
+    two identities together. Everything downstream of this model in the journey chain
+    derives only these journeys, and the incremental marts replace only their rows, so a
+    daily run costs what the day's new events cost. -#}
+{%- set incremental_marts = ['fct_customer_journey', 'fct_journey_stage_entries'] -%}
+{%- set existing = [] -%}
+{%- if execute -%}
+    {%- for name in incremental_marts -%}
+        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
+        {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+        {%- if relation is not none -%}{%- do existing.append(relation) -%}{%- endif -%}
+    {%- endfor -%}
+{%- endif -%}
+{%- set full_build = flags.FULL_REFRESH or existing | length < incremental_marts | length -%}
+with
+
+events as (
+    select * from {{ ref('int_events_identified') }}
+),
+
+{% if full_build %}
+scoped as (
+    select distinct journey_key
+    from events
+),
+{% else %}
+journey_facts as (
+    select * from {{ existing[0] }}
+),
+
+watermark as (
+    select max(loaded_at) as loaded_at
+    from journey_facts
+),
+
+new_event_journeys as (
+    select distinct events.journey_key
+    from events
+    inner join watermark
+        on events.loaded_at > watermark.loaded_at
+),
+
+journeys_that_lost_events as (
+    select distinct journey_facts.journey_key
+    from journey_facts
+    inner join events
+        on journey_facts.event_id = events.event_id
+    inner join new_event_journeys
+        on events.journey_key = new_event_journeys.journey_key
+    where journey_facts.journey_key <> events.journey_key
+),
+
+scoped as (
+    select journey_key from new_event_journeys
+    union
+    select journey_key from journeys_that_lost_events
+),
+{% endif %}
+
+final as (
+    select
+        journey_key,
+        {{ 'true' if full_build else 'false' }} as is_full_build
+    from scoped
+)
+
+select * from final
