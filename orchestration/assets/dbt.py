@@ -1,17 +1,30 @@
 """dbt models and seeds as Dagster assets, one asset per model; dbt tests become asset checks."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+import duckdb
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.resources import WAREHOUSE_POOL, dbt_project, ensure_dbt_manifest
+from orchestration.freshness import MARTS_FRESHNESS
+from orchestration.resources import (
+    WAREHOUSE_POOL,
+    WarehouseResource,
+    dbt_project,
+    ensure_dbt_manifest,
+)
 
 ensure_dbt_manifest()
 
 # dbt folder (first path part under models/) -> Dagster asset group.
-_GROUP_BY_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+_GROUP_BY_FOLDER = {
+    "staging": "staging",
+    "intermediate": "intermediate",
+    "marts": "marts",
+    "quality": "quality",
+}
 
 
 class FunnelDbtTranslator(DagsterDbtTranslator):
@@ -27,6 +40,21 @@ class FunnelDbtTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
         return ["team:analytics-engineering"]
 
+    def get_tags(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, str]:
+        return {
+            **super().get_tags(dbt_resource_props),
+            "layer": self.get_group_name(dbt_resource_props) or "",
+        }
+
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
+        """Marts carry the freshness expectation: warn when a daily run was missed."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if spec.group_name == "marts" and unique_id.startswith("model."):
+            spec = spec.replace_attributes(freshness_policy=MARTS_FRESHNESS)
+        return spec
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
@@ -34,6 +62,46 @@ class FunnelDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=FunnelDbtTranslator(),
     pool=WAREHOUSE_POOL,
 )
-def funnel_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Seeds, models and tests, built in dependency order with `dbt build`."""
-    yield from dbt.cli(["build"], context=context).stream().fetch_row_counts()
+def funnel_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
+    """Seeds, models and tests, built in dependency order with `dbt build`.
+
+    Row counts are added after dbt has exited: dagster-dbt's `fetch_row_counts()` queries
+    through an in-process dbt-duckdb connection while dbt still holds the file's write lock
+    (so most counts fail), and keeps that connection open afterwards, which locks every
+    later step out of the warehouse.
+    """
+    invocation = dbt.cli(["build"], context=context)
+    events = []
+    try:
+        for event in invocation.stream():
+            events.append(event)
+            if isinstance(event, dg.Output):
+                built = sum(isinstance(e, dg.Output) for e in events)
+                context.log.info(
+                    f"built {event.output_name} ({built}/{len(context.selected_asset_keys)})"
+                )
+    except Exception:
+        # dbt failed: what it did build is still reported, then the step fails.
+        yield from with_row_counts(events, invocation.manifest, warehouse.database)
+        raise
+    yield from with_row_counts(events, invocation.manifest, warehouse.database)
+
+
+def with_row_counts(events: list, manifest: Mapping[str, Any], database: Path) -> Iterator:
+    """The events, each model and seed materialization carrying `dagster/row_count`."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        for event in events:
+            unique_id = event.metadata.get("unique_id")
+            unique_id = getattr(unique_id, "value", unique_id)  # a MetadataValue once in an event
+            node = manifest["nodes"].get(str(unique_id), {})
+            if isinstance(event, dg.Output) and node.get("config", {}).get("materialized") in (
+                "table",
+                "incremental",
+                "seed",
+            ):
+                relation = f'"{node["schema"]}"."{node["alias"]}"'
+                (rows,) = con.execute(f"select count(*) from {relation}").fetchone()
+                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event

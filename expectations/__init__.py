@@ -1,0 +1,1 @@
+"""Great Expectations suites for the agreed data rules, built in Python from the seeds."""

@@ -1,0 +1,81 @@
+{#- Who each journey is for reporting: when it entered the funnel (its cohort), which
+    campaign brought it in, and its segment. Every funnel, cost and plan mart groups
+    journeys by these same attributes. -#}
+with
+
+journey_events as (
+    select * from {{ ref('fct_customer_journey') }}
+),
+
+stage_entries as (
+    select * from {{ ref('fct_journey_stage_entries') }}
+),
+
+people as (
+    select * from {{ ref('dim_people') }}
+),
+
+campaigns as (
+    select * from {{ ref('dim_campaigns') }}
+),
+
+journey_entries as (
+    select
+        journey_key,
+        min(entered_at) as funnel_entered_at
+    from stage_entries
+    group by journey_key
+),
+
+journeys as (
+    select
+        journey_key,
+        max(person_key) as person_key,
+        {{ dbt.bool_or('is_sales_sourced') }} as is_sales_sourced
+    from journey_events
+    group by journey_key
+),
+
+campaign_touches as (
+    select
+        journey_events.journey_key,
+        journey_events.campaign_id,
+        coalesce(journey_events.channel, campaigns.channel) as channel,
+        row_number() over (
+            partition by journey_events.journey_key
+            order by journey_events.event_sequence_number
+        ) as touch_number
+    from journey_events
+    inner join journey_entries
+        on journey_events.journey_key = journey_entries.journey_key
+    left join campaigns
+        on journey_events.campaign_id = campaigns.campaign_id
+    where
+        journey_events.is_touch
+        and journey_events.campaign_id is not null
+        and journey_events.occurred_at <= journey_entries.funnel_entered_at
+),
+
+final as (
+    select
+        cast(journey_entries.journey_key as varchar) as journey_key,
+        cast(journeys.person_key as varchar) as person_key,
+        cast(journeys.is_sales_sourced as boolean) as is_sales_sourced,
+        cast(journey_entries.funnel_entered_at as timestamp) as funnel_entered_at,
+        cast({{ dbt.date_trunc('month', 'journey_entries.funnel_entered_at') }} as date)
+            as cohort_month,
+        cast(campaign_touches.campaign_id as varchar) as acquisition_campaign_id,
+        cast(campaign_touches.channel as varchar) as acquisition_channel,
+        cast(people.company_size as varchar) as company_size
+    from journey_entries
+    inner join journeys
+        on journey_entries.journey_key = journeys.journey_key
+    left join campaign_touches
+        on
+            journey_entries.journey_key = campaign_touches.journey_key
+            and campaign_touches.touch_number = 1
+    left join people
+        on journeys.person_key = people.person_key
+)
+
+select * from final

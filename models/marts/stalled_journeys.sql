@@ -1,0 +1,111 @@
+{#- Journeys still in a stage longer than the stage's SLA allows, as of the latest event in
+    the warehouse. The SLA clock starts when the journey entered the stage, or, for SLAs
+    with a clock-starting event (the handoff), at the latest such event in the stage. -#}
+with
+
+journey_events as (
+    select * from {{ ref('fct_customer_journey') }}
+),
+
+slas as (
+    select * from {{ ref('stage_slas') }}
+),
+
+as_of as (
+    select max(occurred_at) as as_of_at from journey_events
+),
+
+latest_events as (
+    select
+        journey_key,
+        stage_key,
+        stage_entered_at,
+        row_number() over (
+            partition by journey_key order by event_sequence_number desc
+        ) as recency_rank
+    from journey_events
+    where stage_key is not null
+),
+
+current_stages as (
+    select
+        journey_key,
+        stage_key,
+        stage_entered_at
+    from latest_events
+    where recency_rank = 1
+),
+
+owners as (
+    select
+        journey_key,
+        owner_id,
+        row_number() over (
+            partition by journey_key order by event_sequence_number desc
+        ) as recency_rank
+    from journey_events
+    where owner_id is not null
+),
+
+clock_events as (
+    select
+        current_stages.journey_key,
+        max(journey_events.occurred_at) as clock_event_at
+    from current_stages
+    inner join slas
+        on current_stages.stage_key = slas.from_stage
+    inner join journey_events
+        on
+            current_stages.journey_key = journey_events.journey_key
+            and slas.clock_starts_event_type = journey_events.event_type
+            and current_stages.stage_entered_at <= journey_events.occurred_at
+    group by current_stages.journey_key
+),
+
+clocks as (
+    select
+        current_stages.journey_key,
+        current_stages.stage_key,
+        current_stages.stage_entered_at,
+        slas.sla_key,
+        slas.sla_hours,
+        case
+            when slas.clock_starts_event_type is null then current_stages.stage_entered_at
+            else clock_events.clock_event_at
+        end as clock_started_at
+    from current_stages
+    inner join slas
+        on current_stages.stage_key = slas.from_stage
+    left join clock_events
+        on current_stages.journey_key = clock_events.journey_key
+),
+
+measured as (
+    select
+        clocks.*,
+        as_of.as_of_at,
+        {{ hours_between('clocks.clock_started_at', 'as_of.as_of_at') }} as hours_on_clock
+    from clocks
+    cross join as_of
+    where clocks.clock_started_at is not null
+),
+
+final as (
+    select
+        cast(measured.journey_key as varchar) as journey_key,
+        cast(measured.stage_key as varchar) as stage_key,
+        cast(measured.sla_key as varchar) as sla_key,
+        cast(owners.owner_id as varchar) as owner_id,
+        cast(measured.stage_entered_at as timestamp) as stage_entered_at,
+        cast(measured.clock_started_at as timestamp) as clock_started_at,
+        cast(measured.as_of_at as timestamp) as as_of_at,
+        cast(measured.sla_hours as integer) as sla_hours,
+        cast(measured.hours_on_clock as double) as hours_on_clock,
+        cast(measured.hours_on_clock - measured.sla_hours as double) as hours_over_sla
+    from measured
+    left join owners
+        on measured.journey_key = owners.journey_key and owners.recency_rank = 1
+    where measured.hours_on_clock > measured.sla_hours
+)
+
+select * from final

@@ -1,0 +1,177 @@
+{#- Every handoff of a lead from marketing to sales, and how sales answered it.
+    The answer is the first event after the handoff (and before the journey's next handoff)
+    that accepts the lead (moves the journey forward out of the handed-off stage) or
+    rejects it (moves it out through a reason). The lead met the lead rule at the handoff
+    when the journey was then in the handed-off stage or a later one that is not an exit. -#}
+with
+
+journey_events as (
+    select * from {{ ref('fct_customer_journey') }}
+),
+
+rule_stages as (
+    select * from {{ ref('agreed_rule_stages') }}
+),
+
+stages as (
+    select * from {{ ref('funnel_stages') }}
+),
+
+transitions as (
+    select * from {{ ref('stage_transitions') }}
+),
+
+event_catalog as (
+    select * from {{ ref('event_catalog') }}
+),
+
+lead_rule as (
+    select * from {{ ref('lead_rule') }}
+),
+
+answer_event_types as (
+    select distinct event_catalog.event_type
+    from event_catalog
+    cross join rule_stages
+    left join transitions
+        on
+            transitions.from_stage = rule_stages.handoff_stage_key
+            and event_catalog.enters_stage = transitions.to_stage
+            and transitions.transition_type = 'forward'
+    where transitions.to_stage is not null or event_catalog.stage_from_reason
+),
+
+handoffs as (
+    select
+        journey_events.event_id as handoff_event_id,
+        journey_events.journey_key,
+        journey_events.person_key,
+        journey_events.account_key,
+        journey_events.journey_cycle,
+        journey_events.event_sequence_number,
+        journey_events.owner_id,
+        journey_events.occurred_at as handed_off_at,
+        journey_events.stage_key as stage_key_at_handoff,
+        journey_events.fit_score as fit_score_at_handoff,
+        journey_events.engagement_score as engagement_score_at_handoff,
+        lead(journey_events.event_sequence_number) over (
+            partition by journey_events.journey_key
+            order by journey_events.event_sequence_number
+        ) as next_handoff_sequence_number
+    from journey_events
+    cross join rule_stages
+    where journey_events.event_type = rule_stages.handoff_event_type
+),
+
+answers as (
+    select
+        handoffs.handoff_event_id,
+        journey_events.event_id as answer_event_id,
+        journey_events.event_type as answer_event_type,
+        journey_events.occurred_at as answered_at,
+        journey_events.owner_id as answer_owner_id,
+        journey_events.reason as answer_reason,
+        event_catalog.stage_from_reason as is_rejection,
+        row_number() over (
+            partition by handoffs.handoff_event_id
+            order by journey_events.event_sequence_number
+        ) as answer_number
+    from handoffs
+    inner join journey_events
+        on
+            handoffs.journey_key = journey_events.journey_key
+            and journey_events.event_sequence_number > handoffs.event_sequence_number
+            and journey_events.event_sequence_number
+            < coalesce(handoffs.next_handoff_sequence_number, journey_events.event_sequence_number + 1)
+    inner join answer_event_types
+        on journey_events.event_type = answer_event_types.event_type
+    inner join event_catalog
+        on journey_events.event_type = event_catalog.event_type
+),
+
+allowed_reasons as (
+    select reasons.reason_key
+    from {{ ref('reasons') }} as reasons
+    inner join transitions
+        on reasons.exit_stage = transitions.to_stage
+    cross join rule_stages
+    where
+        transitions.from_stage = rule_stages.handoff_stage_key
+        and transitions.transition_type = 'exit'
+),
+
+measured as (
+    select
+        handoffs.*,
+        rule_stages.handoff_sla_key as sla_key,
+        rule_stages.handoff_sla_hours as sla_hours,
+        {{ dbt.dateadd('hour', 'rule_stages.handoff_sla_hours', 'handoffs.handed_off_at') }}
+            as due_at,
+        rule_stages.data_as_of,
+        coalesce(
+            stage_at_handoff.stage_order >= rule_stages.handoff_stage_order
+            and not stage_at_handoff.is_exit,
+            false
+        ) as met_lead_rule_at_handoff,
+        lead_rule.fit_threshold,
+        lead_rule.engagement_threshold,
+        answers.answer_event_id,
+        answers.answer_event_type,
+        answers.answered_at,
+        answers.answer_owner_id,
+        answers.answer_reason,
+        coalesce(answers.is_rejection, false) as is_rejection,
+        answers.answer_reason is null or allowed_reasons.reason_key is not null
+            as is_reason_allowed
+    from handoffs
+    cross join rule_stages
+    cross join lead_rule
+    left join stages as stage_at_handoff
+        on handoffs.stage_key_at_handoff = stage_at_handoff.stage_key
+    left join answers
+        on
+            handoffs.handoff_event_id = answers.handoff_event_id
+            and answers.answer_number = 1
+    left join allowed_reasons
+        on answers.answer_reason = allowed_reasons.reason_key
+),
+
+final as (
+    select
+        handoff_event_id,
+        journey_key,
+        person_key,
+        account_key,
+        journey_cycle,
+        owner_id,
+        handed_off_at,
+        stage_key_at_handoff,
+        fit_score_at_handoff,
+        engagement_score_at_handoff,
+        fit_threshold,
+        engagement_threshold,
+        met_lead_rule_at_handoff,
+        sla_key,
+        sla_hours,
+        due_at,
+        answer_event_id,
+        answer_event_type,
+        answered_at,
+        answer_owner_id,
+        answer_reason,
+        is_rejection,
+        is_reason_allowed,
+        answered_at is not null as is_answered,
+        {{ dbt.datediff('handed_off_at', 'answered_at', 'second') }} / 3600.0 as response_hours,
+        answered_at is not null or due_at <= data_as_of as is_due,
+        coalesce(answered_at > due_at, due_at < data_as_of) as is_sla_breached,
+        case
+            when answered_at > due_at
+                then {{ dbt.datediff('due_at', 'answered_at', 'second') }} / 3600.0
+            when answered_at is null and due_at < data_as_of
+                then {{ dbt.datediff('due_at', 'data_as_of', 'second') }} / 3600.0
+        end as hours_over_sla
+    from measured
+)
+
+select * from final

@@ -1,0 +1,85 @@
+{#- Every entry into a stage whose SLA is clocked from the stage entry (stage_slas without
+    a clock-starting event), with how long the journey stayed and whether that broke the
+    SLA. A journey still in the stage breaks it once the SLA has run out by the end of the
+    data. -#}
+with
+
+stage_entries as (
+    select * from {{ ref('fct_journey_stage_entries') }}
+),
+
+journey_events as (
+    select * from {{ ref('fct_customer_journey') }}
+),
+
+slas as (
+    select * from {{ ref('stage_slas') }}
+),
+
+stages as (
+    select * from {{ ref('funnel_stages') }}
+),
+
+rule_stages as (
+    select * from {{ ref('agreed_rule_stages') }}
+),
+
+clocked as (
+    select
+        stage_entries.stage_entry_id,
+        stage_entries.journey_key,
+        stage_entries.person_key,
+        stage_entries.account_key,
+        stage_entries.journey_cycle,
+        stage_entries.stage_key,
+        stages.owning_team,
+        entering_events.owner_id,
+        stage_entries.entered_at,
+        stage_entries.next_stage_key,
+        stage_entries.next_stage_entered_at as left_at,
+        slas.sla_key,
+        slas.sla_hours,
+        {{ dbt.dateadd('hour', 'slas.sla_hours', 'stage_entries.entered_at') }} as due_at,
+        rule_stages.data_as_of
+    from stage_entries
+    inner join slas
+        on stage_entries.stage_key = slas.from_stage
+    inner join stages
+        on stage_entries.stage_key = stages.stage_key
+    left join journey_events as entering_events
+        on stage_entries.entered_by_event_id = entering_events.event_id
+    cross join rule_stages
+    where slas.clock_starts_event_type is null
+),
+
+final as (
+    select
+        stage_entry_id,
+        journey_key,
+        person_key,
+        account_key,
+        journey_cycle,
+        stage_key,
+        owning_team,
+        owner_id,
+        entered_at,
+        next_stage_key,
+        left_at,
+        sla_key,
+        sla_hours,
+        due_at,
+        left_at is not null as has_left_stage,
+        {{ dbt.datediff('entered_at', 'coalesce(left_at, data_as_of)', 'second') }}         / 3600.0
+            as hours_in_stage,
+        left_at is not null or due_at <= data_as_of as is_due,
+        coalesce(left_at > due_at, due_at < data_as_of) as is_sla_breached,
+        case
+            when left_at > due_at
+                then                     {{ dbt.datediff('due_at', 'left_at', 'second') }} / 3600.0
+            when left_at is null and due_at < data_as_of
+                then                     {{ dbt.datediff('due_at', 'data_as_of', 'second') }} / 3600.0
+        end as hours_over_sla
+    from clocked
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Dagster asset checks beyond dbt's tests: the Great Expectations suites."""
