@@ -3,12 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=[
-            "{% if is_incremental() %}"
-            ~ "delete from {{ this }} where journey_key in "
-            ~ "(select journey_key from {{ ref('int_journeys_scoped') }})"
-            ~ "{% endif %}"
-        ],
+        pre_hook="{{ delete_scoped_journeys() }}",
     )
 }}
 {#- Incremental like fct_customer_journey: the entries of the journeys in scope for this

@@ -1,0 +1,104 @@
+"""Project macros, rendered by real dbt and evaluated by real DuckDB on literal inputs.
+
+All macros are evaluated in one `dbt show --inline` query (one dbt start-up) against the
+session warehouse copy, whose seeds the seed_value macro reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.seeds import lead_rule
+from tests.conftest import BuiltWarehouse
+from tests.dbt_runner import dbt
+
+INLINE = """
+select
+    {{ normalise_email("'  Bob.Smith@Example.COM '") }} as normalised,
+    {{ normalise_email("'   '") }} as normalised_blank,
+    {{ json_text("json('{\\"industry\\": \\"software\\", \\"n\\": 3}')", 'industry') }} as industry,
+    {{ email_domain("'bob@example.com'") }} as domain,
+    {{ salted_hash("'email:bob@example.com'") }} as hashed,
+    {{ seed_value('lead_rule', 'engagement_lookback_days') }} as lookback_days,
+    (
+        select sum(v) from (
+            select 1 as v, timestamp '2025-01-01' as t
+            union all select 2, timestamp '2025-01-05'
+            union all select 4, timestamp '2025-01-20'
+        ) as frame_rows
+    ) as all_points,
+    (
+        select max(windowed) from (
+            select sum(v) over (order by t range between {{ days_preceding(7) }} and current row)
+                as windowed
+            from (
+                select 1 as v, timestamp '2025-01-01' as t
+                union all select 2, timestamp '2025-01-05'
+                union all select 4, timestamp '2025-01-20'
+            ) as frame_rows
+        ) as windows
+    ) as best_week,
+    (
+        select string_agg(carried, ',' order by t) from (
+            select t, {{ last_value_ignore_nulls('v', '1', 't') }} as carried
+            from (
+                select 1 as t, 'a' as v union all select 2, null union all select 3, 'c'
+                union all select 4, null
+            ) as carried_rows
+        ) as carried_values
+    ) as carried
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered(warehouse: BuiltWarehouse, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    database = tmp_path_factory.mktemp("macros") / "warehouse.duckdb"
+    shutil.copy2(warehouse.database, database)
+    result = dbt(["show", "--inline", INLINE, "--output", "json", "--log-format", "json"], database)
+    for line in result.stdout.splitlines():
+        event = json.loads(line)
+        preview = event.get("data", {}).get("preview")
+        if preview:
+            (row,) = json.loads(preview)
+            return row
+    raise AssertionError("dbt show printed no preview:\n" + result.stdout[-3000:])
+
+
+def test_normalise_email_trims_and_lowercases(rendered: dict):
+    assert rendered["normalised"] == "bob.smith@example.com"
+    assert rendered["normalised_blank"] is None
+
+
+def test_json_text_and_email_domain(rendered: dict):
+    assert rendered["industry"] == "software"
+    assert rendered["domain"] == "example.com"
+
+
+def test_salted_hash_is_md5_of_salt_and_value(rendered: dict):
+    project = Path(__file__).resolve().parents[2] / "dbt_project.yml"
+    salt = next(
+        line.split(":", 1)[1].strip().strip('"')
+        for line in project.read_text().splitlines()
+        if line.strip().startswith("person_key_salt:")
+    )
+    expected = hashlib.md5(f"{salt}|email:bob@example.com".encode()).hexdigest()
+    assert rendered["hashed"] == expected
+
+
+def test_seed_value_reads_the_agreed_lookback(rendered: dict):
+    assert int(rendered["lookback_days"]) == int(lead_rule()["engagement_lookback_days"])
+
+
+def test_days_preceding_limits_the_window(rendered: dict):
+    # 1 (Jan 1) and 2 (Jan 5) fall in one 7-day window; 4 (Jan 20) stands alone.
+    assert rendered["all_points"] == 7
+    assert rendered["best_week"] == 4
+
+
+def test_last_value_ignore_nulls_carries_the_last_known_value(rendered: dict):
+    assert rendered["carried"] == "a,a,c,c"
