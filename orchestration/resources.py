@@ -35,9 +35,28 @@ class WarehouseResource(dg.ConfigurableResource):
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 
+# What dbt parses: a manifest older than any of these no longer describes the project.
+_DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "data-tests")
+
+
+def dbt_inputs_changed_since(moment: float, project_dir: Path = PROJECT_DIR) -> bool:
+    """True when any dbt project file was modified after `moment` (a POSIX timestamp)."""
+    for name in _DBT_INPUTS:
+        path = project_dir / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(f.is_file() and f.stat().st_mtime > moment for f in files):
+            return True
+    return False
+
+
 def ensure_dbt_manifest(project: DbtProject = dbt_project) -> None:
-    """Parse the dbt project once if no manifest exists, so definitions always load."""
-    if not project.manifest_path.exists():
+    """Parse the dbt project when the manifest is missing or older than the project files.
+
+    Definitions read the manifest to know the dbt assets; a stale one would hide models
+    added since (and make the dbt step fail on them), so it is refreshed here, once.
+    """
+    manifest = project.manifest_path
+    if not manifest.exists() or dbt_inputs_changed_since(manifest.stat().st_mtime):
         project.preparer.prepare(project)
 
 

@@ -40,9 +40,14 @@ def run_funnel_job(database: Path, landing: Path) -> bool:
     """Run the real Dagster job in process against the given files; True on success."""
     from orchestration.definitions import defs
 
-    previous = {k: os.environ.get(k) for k in ("FUNNEL_DUCKDB_PATH", "FUNNEL_LANDING_DIR")}
+    previous = {
+        k: os.environ.get(k)
+        for k in ("FUNNEL_DUCKDB_PATH", "FUNNEL_LANDING_DIR", "FUNNEL_SERVING_DIR")
+    }
     os.environ["FUNNEL_DUCKDB_PATH"] = str(database)
     os.environ["FUNNEL_LANDING_DIR"] = str(landing)
+    # Tests read what the run publishes beside their own warehouse, never a user's folder.
+    os.environ.pop("FUNNEL_SERVING_DIR", None)
     try:
         from orchestration.resources import WarehouseResource
 

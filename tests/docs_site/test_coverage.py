@@ -64,11 +64,6 @@ def test_every_model_seed_column_and_exposure_is_described(site_coverage):
     assert {kind: site_coverage.undescribed[kind] for kind in kinds} == {kind: [] for kind in kinds}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="project macros and singular data tests have no descriptions yet (macros/ and "
-    "data-tests/ property files); remove this mark once they do",
-)
 def test_every_macro_and_singular_test_is_described(site_coverage):
     kinds = ("macros", "tests")
     assert {kind: site_coverage.undescribed[kind] for kind in kinds} == {kind: [] for kind in kinds}
