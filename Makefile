@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: help setup sample run test lint format dev docs clean
+.PHONY: help setup browser sample run test lint format dev docs clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,6 +22,14 @@ setup:  ## Install the locked dependencies into .venv and parse the dbt project.
 	@mkdir -p $(DAGSTER_HOME) && cp -n dagster.yaml $(DAGSTER_HOME)/dagster.yaml 2>/dev/null || true
 	$(RUN) dbt parse --quiet --profiles-dir .
 
+browser:  ## Install Debian's chromium for the docs-site browser test (needs root and apt).
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "chromium is missing: install Debian's chromium package (the docs-site test needs it)"; \
+		fi; }
+
 sample: setup  ## Generate the bundled sample data into data/landing (once).
 	@test -f data/landing/_ground_truth.json || \
 		$(RUN) python -m orchestration.sample_data --events $(SAMPLE_EVENTS) --seed $(SAMPLE_SEED) --out data/landing
@@ -29,7 +37,7 @@ sample: setup  ## Generate the bundled sample data into data/landing (once).
 run: sample  ## Run the whole Dagster job end to end on the landing data.
 	$(RUN) dagster job execute -m orchestration.definitions -j funnel_job
 
-test: setup  ## Lint, then run the whole test suite.
+test: setup browser  ## Lint, then run the whole test suite.
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) pytest
