@@ -44,6 +44,4 @@ def landing_file_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint = landing_fingerprint()
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="No new or changed landing files.")
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint
-    )
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)

@@ -241,4 +241,6 @@ def test_a_csv_row_with_truncated_properties_json_is_quarantined(tmp_path: Path)
     frame.to_csv(path, index=False)
     (result,) = load_all(tmp_path / "w.duckdb", root)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
-    assert table(tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records") == [(3, "malformed_record")]
+    assert table(
+        tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records"
+    ) == [(3, "malformed_record")]
