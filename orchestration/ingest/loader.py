@@ -10,6 +10,7 @@ changed after it was loaded is reported and not reloaded (the log is immutable).
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -87,6 +88,10 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
     con.execute("set timezone = 'UTC'")
+    # The same memory cap and spill folder as dbt, so large files spill instead of failing.
+    con.execute("set memory_limit = ?", [os.environ.get("FUNNEL_DUCKDB_MEMORY_LIMIT", "4GB")])
+    spill = os.environ.get("FUNNEL_DUCKDB_TEMP_DIR", str(warehouse.parent / "duckdb_tmp"))
+    con.execute("set temp_directory = ?", [spill])
     create_raw_tables(con, streams(), contract_fields())
     return con
 

@@ -94,7 +94,9 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, .
     )
     _numbered_lines(con, "_accepted", first_line=1)
     struct = "{" + ", ".join(f'"{f}": "{_json_type(f)}"' for f in fields) + "}"
-    field_list = ", ".join(f"cast(parsed.{f} as varchar) as {f}" for f in fields)
+    field_list = ", ".join(
+        f"case when is_object then cast(fields.{f} as varchar) end as {f}" for f in fields
+    )
     con.execute(
         f"""
         create or replace temp table {STAGED} as
@@ -104,23 +106,27 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, .
             where nullif(trim(line), '') is not null
         ),
         parsed as (
+            -- One parse per line: try() turns invalid JSON into null, and valid JSON that
+            -- starts with a brace is an object (arrays and scalars are malformed records).
             select
                 line_number,
                 line,
-                coalesce(try(json_type(line)) = 'OBJECT', false) as is_object
+                try(json_transform(line, '{struct}')) as fields,
+                starts_with(ltrim(line), '{{') as opens_object
             from lines
+        ),
+        checked as (
+            select
+                *,
+                coalesce(fields is not null and opens_object, false) as is_object
+            from parsed
         )
         select
             line_number,
             line as raw_record,
             case when not is_object then 'malformed_record' end as parse_error,
             {field_list}
-        from (
-            select
-                *,
-                case when is_object then try(json_transform(line, '{struct}')) end as parsed
-            from parsed
-        )
+        from checked
         union all
         {_rejected_select(fields)}
         """

@@ -44,8 +44,10 @@ def create_raw_tables(
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for stream in streams:
         con.execute(
+            # No primary key: the classifier admits each event_id once across all streams
+            # (and tests check it); an index would only slow every bulk append.
             f"create table if not exists {events_table(stream)} (\n    "
-            f"{event_columns_ddl(fields)},\n    primary key (event_id)\n)"
+            f"{event_columns_ddl(fields)}\n)"
         )
     con.execute(
         f"""
