@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 SAMPLE_EVENTS ?= 50000
+BENCH_SIZES ?= 1000000 10000000
+BENCH_REPETITIONS ?= 3
 SAMPLE_SEED ?= 42
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DO_NOT_TRACK := 1
@@ -11,7 +13,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: help setup browser sample run test lint format dev docs clean
+.PHONY: help setup browser sample run test lint format dev bench clean
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,6 +56,9 @@ format:  ## Format Python and SQL.
 
 dev: setup  ## Start the Dagster UI on http://127.0.0.1:3000.
 	$(RUN) dg dev --host 127.0.0.1 --port 3000
+
+bench: setup  ## Benchmark against bare DuckDB; writes bench/RESULTS.md and bench/results.json.
+	$(RUN) python bench/run_bench.py --sizes $(BENCH_SIZES) --repetitions $(BENCH_REPETITIONS)
 
 clean:  ## Remove the generated warehouse, landing data and dbt artifacts.
 	rm -rf data target logs .dagster_home
