@@ -1,53 +1,20 @@
 {{ config(severity='error', tags=['integrity'], meta={'rule_key': 'deal_closed_once'}) }}
 {#- An opportunity is closed (won, or lost) at most once. Closing events are the
-    opportunity-level events entering a stage one step on from the opportunity stage (the
-    first forward stage opportunity-level events enter), by a forward or exit transition. -#}
+    opportunity-level events that win or lose the deal (int_event_type_roles). -#}
 with
 
 events as (
     select * from {{ ref('int_events_unioned') }}
 ),
 
-event_catalog as (
-    select * from {{ ref('event_catalog') }}
-),
-
-stages as (
-    select * from {{ ref('funnel_stages') }}
-),
-
-transitions as (
-    select * from {{ ref('stage_transitions') }}
-),
-
-opportunity_level_types as (
-    select
-        event_catalog.event_type,
-        event_catalog.enters_stage,
-        stages.stage_order,
-        stages.is_exit
-    from event_catalog
-    inner join stages
-        on event_catalog.enters_stage = stages.stage_key
-    where event_catalog.required_fields like '%opportunity_id%'
-),
-
-opportunity_stage as (
-    select enters_stage as stage_key
-    from opportunity_level_types
-    where not is_exit
-    order by stage_order
-    limit 1
+event_type_roles as (
+    select * from {{ ref('int_event_type_roles') }}
 ),
 
 closing_types as (
-    select opportunity_level_types.event_type
-    from opportunity_level_types
-    inner join transitions
-        on opportunity_level_types.enters_stage = transitions.to_stage
-    inner join opportunity_stage
-        on transitions.from_stage = opportunity_stage.stage_key
-    where transitions.transition_type in ('forward', 'exit')
+    select event_type
+    from event_type_roles
+    where is_deal_closing
 ),
 
 final as (

@@ -2,61 +2,28 @@
     severity='error', tags=['integrity'], meta={'rule_key': 'deal_won_after_journey_start'},
 ) }}
 {#- No deal is won before its journey began: a win (an opportunity-level event entering the
-    forward stage after the opportunity stage) is never dated before the creation (the
-    event entering the opportunity stage) of the opportunity it closes. -#}
+    won stage) is never dated before the creation (the opportunity-level event entering the
+    pipeline stage) of the opportunity it closes. Both roles come from int_event_type_roles. -#}
 with
 
 events as (
     select * from {{ ref('int_events_unioned') }}
 ),
 
-event_catalog as (
-    select * from {{ ref('event_catalog') }}
-),
-
-stages as (
-    select * from {{ ref('funnel_stages') }}
-),
-
-transitions as (
-    select * from {{ ref('stage_transitions') }}
-),
-
-opportunity_level_types as (
-    select
-        event_catalog.event_type,
-        event_catalog.enters_stage,
-        stages.stage_order,
-        stages.is_exit
-    from event_catalog
-    inner join stages
-        on event_catalog.enters_stage = stages.stage_key
-    where event_catalog.required_fields like '%opportunity_id%'
-),
-
-opportunity_stage as (
-    select enters_stage as stage_key
-    from opportunity_level_types
-    where not is_exit
-    order by stage_order
-    limit 1
+event_type_roles as (
+    select * from {{ ref('int_event_type_roles') }}
 ),
 
 creation_types as (
-    select opportunity_level_types.event_type
-    from opportunity_level_types
-    inner join opportunity_stage
-        on opportunity_level_types.enters_stage = opportunity_stage.stage_key
+    select event_type
+    from event_type_roles
+    where is_opportunity_creation
 ),
 
 win_types as (
-    select opportunity_level_types.event_type
-    from opportunity_level_types
-    inner join transitions
-        on opportunity_level_types.enters_stage = transitions.to_stage
-    inner join opportunity_stage
-        on transitions.from_stage = opportunity_stage.stage_key
-    where transitions.transition_type = 'forward'
+    select event_type
+    from event_type_roles
+    where is_deal_win
 ),
 
 creations as (

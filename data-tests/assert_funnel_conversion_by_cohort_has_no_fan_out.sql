@@ -12,7 +12,7 @@ entries as (
 ),
 
 roles as (
-    select * from {{ ref('funnel_stage_roles') }}
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 entered as (

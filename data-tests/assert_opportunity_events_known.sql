@@ -1,19 +1,16 @@
 {{ config(severity='error', tags=['integrity'], meta={'rule_key': 'opportunity_event_known'}) }}
 {#- Every opportunity-level event (its type requires an opportunity_id in the event
     catalog) belongs to a known opportunity: one with an event that moves a journey into a
-    forward (non-exit) stage, i.e. it was created, or at least won. -#}
+    forward (non-exit) stage, i.e. it was created, or at least won. Both roles come from
+    int_event_type_roles. -#}
 with
 
 events as (
     select * from {{ ref('int_events_unioned') }}
 ),
 
-event_catalog as (
-    select * from {{ ref('event_catalog') }}
-),
-
-stages as (
-    select * from {{ ref('funnel_stages') }}
+event_type_roles as (
+    select * from {{ ref('int_event_type_roles') }}
 ),
 
 opportunity_events as (
@@ -22,13 +19,11 @@ opportunity_events as (
         events.event_type,
         events.opportunity_id,
         events.occurred_at,
-        coalesce(not stages.is_exit, false) as makes_opportunity_known
+        event_type_roles.makes_opportunity_known
     from events
-    inner join event_catalog
-        on events.event_type = event_catalog.event_type
-    left join stages
-        on event_catalog.enters_stage = stages.stage_key
-    where event_catalog.required_fields like '%opportunity_id%'
+    inner join event_type_roles
+        on events.event_type = event_type_roles.event_type
+    where event_type_roles.is_opportunity_level
 ),
 
 known_opportunities as (

@@ -11,7 +11,7 @@ journey_events as (
 ),
 
 roles as (
-    select * from {{ ref('funnel_stage_roles') }}
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 touched_conversions as (

@@ -15,7 +15,7 @@ logged as (
 unit_economics_spend as (
     select coalesce(sum(unit_economics.spend_usd), 0) as spend_usd
     from {{ ref('unit_economics') }} as unit_economics
-    inner join {{ ref('funnel_stage_roles') }} as stage_roles
+    inner join {{ ref('int_stage_roles') }} as stage_roles
         on unit_economics.stage_key = stage_roles.stage_key
     where stage_roles.is_first_stage
 ),

@@ -17,7 +17,7 @@ stalled as (
 ),
 
 roles as (
-    select * from {{ ref('funnel_stage_roles') }}
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 content_touches as (

@@ -1,11 +1,13 @@
+{#- The stage dimension: the agreed stage definitions with the SLA and the role of each
+    stage, both worked out once in int_stage_roles. -#}
 with
 
 stages as (
     select * from {{ ref('funnel_stages') }}
 ),
 
-slas as (
-    select * from {{ ref('stage_slas') }}
+stage_roles as (
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 final as (
@@ -19,11 +21,22 @@ final as (
         cast(stages.starts_new_cycle as boolean) as starts_new_cycle,
         cast(stages.definition as varchar) as definition,
         cast(stages.entry_rule as varchar) as entry_rule,
-        cast(slas.sla_key as varchar) as sla_key,
-        cast(slas.sla_hours as integer) as sla_hours
+        cast(stage_roles.sla_key as varchar) as sla_key,
+        cast(stage_roles.sla_hours as integer) as sla_hours,
+        cast(stage_roles.sla_clock_starts_event_type as varchar) as sla_clock_starts_event_type,
+        cast(stage_roles.is_forward_stage as boolean) as is_forward_stage,
+        cast(stage_roles.is_first_stage as boolean) as is_first_stage,
+        cast(stage_roles.is_handoff_stage as boolean) as is_handoff_stage,
+        cast(stage_roles.is_accepted_stage as boolean) as is_accepted_stage,
+        cast(stage_roles.is_pipeline_stage as boolean) as is_pipeline_stage,
+        cast(stage_roles.is_won_stage as boolean) as is_won_stage,
+        cast(stage_roles.is_loss_outcome as boolean) as is_loss_outcome,
+        cast(stage_roles.is_churn_outcome as boolean) as is_churn_outcome,
+        cast(stage_roles.is_recycle_outcome as boolean) as is_recycle_outcome,
+        cast(stage_roles.next_forward_stage_key as varchar) as next_forward_stage_key
     from stages
-    left join slas
-        on stages.stage_key = slas.from_stage
+    inner join stage_roles
+        on stages.stage_key = stage_roles.stage_key
 )
 
 select * from final

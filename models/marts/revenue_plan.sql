@@ -53,7 +53,7 @@ durations as (
 ),
 
 roles as (
-    select * from {{ ref('funnel_stage_roles') }}
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 deal_size as (

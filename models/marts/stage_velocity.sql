@@ -19,7 +19,7 @@ stalled as (
 ),
 
 roles as (
-    select * from {{ ref('funnel_stage_roles') }}
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 dwell_times as (

@@ -9,8 +9,12 @@ journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-rule_stages as (
-    select * from {{ ref('agreed_rule_stages') }}
+stage_roles as (
+    select * from {{ ref('int_stage_roles') }}
+),
+
+event_type_roles as (
+    select * from {{ ref('int_event_type_roles') }}
 ),
 
 stages as (
@@ -21,24 +25,26 @@ transitions as (
     select * from {{ ref('stage_transitions') }}
 ),
 
-event_catalog as (
-    select * from {{ ref('event_catalog') }}
-),
-
 lead_rule as (
     select * from {{ ref('lead_rule') }}
 ),
 
+handoff_stage as (
+    select * from stage_roles
+    where is_handoff_stage
+),
+
+data_end as (
+    select max(occurred_at) as data_as_of
+    from journey_events
+),
+
 answer_event_types as (
-    select distinct event_catalog.event_type
-    from event_catalog
-    cross join rule_stages
-    left join transitions
-        on
-            transitions.from_stage = rule_stages.handoff_stage_key
-            and event_catalog.enters_stage = transitions.to_stage
-            and transitions.transition_type = 'forward'
-    where transitions.to_stage is not null or event_catalog.stage_from_reason
+    select
+        event_type,
+        is_handoff_rejection
+    from event_type_roles
+    where is_handoff_acceptance or is_handoff_rejection
 ),
 
 handoffs as (
@@ -59,8 +65,9 @@ handoffs as (
             order by journey_events.event_sequence_number
         ) as next_handoff_sequence_number
     from journey_events
-    cross join rule_stages
-    where journey_events.event_type = rule_stages.handoff_event_type
+    inner join event_type_roles as handoff_types
+        on journey_events.event_type = handoff_types.event_type
+    where handoff_types.is_handoff
 ),
 
 answers as (
@@ -71,7 +78,7 @@ answers as (
         journey_events.occurred_at as answered_at,
         journey_events.owner_id as answer_owner_id,
         journey_events.reason as answer_reason,
-        event_catalog.stage_from_reason as is_rejection,
+        answer_event_types.is_handoff_rejection as is_rejection,
         row_number() over (
             partition by handoffs.handoff_event_id
             order by journey_events.event_sequence_number
@@ -80,13 +87,12 @@ answers as (
     inner join journey_events
         on
             handoffs.journey_key = journey_events.journey_key
-            and journey_events.event_sequence_number > handoffs.event_sequence_number
-            and journey_events.event_sequence_number
-            < coalesce(handoffs.next_handoff_sequence_number, journey_events.event_sequence_number + 1)
+            and handoffs.event_sequence_number < journey_events.event_sequence_number
+            and coalesce(
+                handoffs.next_handoff_sequence_number, journey_events.event_sequence_number + 1
+            ) > journey_events.event_sequence_number
     inner join answer_event_types
         on journey_events.event_type = answer_event_types.event_type
-    inner join event_catalog
-        on journey_events.event_type = event_catalog.event_type
 ),
 
 allowed_reasons as (
@@ -94,22 +100,21 @@ allowed_reasons as (
     from {{ ref('reasons') }} as reasons
     inner join transitions
         on reasons.exit_stage = transitions.to_stage
-    cross join rule_stages
-    where
-        transitions.from_stage = rule_stages.handoff_stage_key
-        and transitions.transition_type = 'exit'
+    inner join handoff_stage
+        on transitions.from_stage = handoff_stage.stage_key
+    where transitions.transition_type = 'exit'
 ),
 
 measured as (
     select
         handoffs.*,
-        rule_stages.handoff_sla_key as sla_key,
-        rule_stages.handoff_sla_hours as sla_hours,
-        {{ dbt.dateadd('hour', 'rule_stages.handoff_sla_hours', 'handoffs.handed_off_at') }}
+        handoff_stage.sla_key,
+        handoff_stage.sla_hours,
+        {{ dbt.dateadd('hour', 'handoff_stage.sla_hours', 'handoffs.handed_off_at') }}
             as due_at,
-        rule_stages.data_as_of,
+        data_end.data_as_of,
         coalesce(
-            stage_at_handoff.stage_order >= rule_stages.handoff_stage_order
+            stage_at_handoff.stage_order >= handoff_stage.stage_order
             and not stage_at_handoff.is_exit,
             false
         ) as met_lead_rule_at_handoff,
@@ -124,7 +129,8 @@ measured as (
         answers.answer_reason is null or allowed_reasons.reason_key is not null
             as is_reason_allowed
     from handoffs
-    cross join rule_stages
+    cross join handoff_stage
+    cross join data_end
     cross join lead_rule
     left join stages as stage_at_handoff
         on handoffs.stage_key_at_handoff = stage_at_handoff.stage_key
@@ -162,14 +168,14 @@ final as (
         is_rejection,
         is_reason_allowed,
         answered_at is not null as is_answered,
-        {{ dbt.datediff('handed_off_at', 'answered_at', 'second') }} / 3600.0 as response_hours,
+        {{ hours_between('handed_off_at', 'answered_at') }} as response_hours,
         answered_at is not null or due_at <= data_as_of as is_due,
         coalesce(answered_at > due_at, due_at < data_as_of) as is_sla_breached,
         case
             when answered_at > due_at
-                then {{ dbt.datediff('due_at', 'answered_at', 'second') }} / 3600.0
+                then {{ hours_between('due_at', 'answered_at') }}
             when answered_at is null and due_at < data_as_of
-                then {{ dbt.datediff('due_at', 'data_as_of', 'second') }} / 3600.0
+                then {{ hours_between('due_at', 'data_as_of') }}
         end as hours_over_sla
     from measured
 )

@@ -20,20 +20,35 @@ journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-rule_stages as (
-    select * from {{ ref('agreed_rule_stages') }}
+stage_roles as (
+    select * from {{ ref('int_stage_roles') }}
+),
+
+event_type_roles as (
+    select * from {{ ref('int_event_type_roles') }}
 ),
 
 stages as (
     select * from {{ ref('funnel_stages') }}
 ),
 
-event_catalog as (
-    select * from {{ ref('event_catalog') }}
-),
-
 rules as (
     select * from {{ ref('data_quality_rules') }}
+),
+
+handoff_stage as (
+    select * from stage_roles
+    where is_handoff_stage
+),
+
+accepted_stage as (
+    select * from stage_roles
+    where is_accepted_stage
+),
+
+pipeline_stage as (
+    select * from stage_roles
+    where is_pipeline_stage
 ),
 
 handoff_lead_rule as (
@@ -104,8 +119,8 @@ rejection_reasons as (
 mql_entries as (
     select stage_entries.*
     from stage_entries
-    cross join rule_stages
-    where stage_entries.stage_key = rule_stages.handoff_stage_key
+    inner join handoff_stage
+        on stage_entries.stage_key = handoff_stage.stage_key
 ),
 
 handed_off_mqls as (
@@ -174,25 +189,26 @@ opportunity_entries as (
         stage_entries.*,
         journey_events.owner_id
     from stage_entries
-    cross join rule_stages
+    inner join pipeline_stage
+        on stage_entries.stage_key = pipeline_stage.stage_key
     left join journey_events
         on stage_entries.entered_by_event_id = journey_events.event_id
-    where stage_entries.stage_key = rule_stages.opportunity_stage_key
 ),
 
 accepted_before as (
-    {#- Journeys that were in the accepted stage, or a later stage before the opportunity,
-        earlier in the same cycle. -#}
+    {#- Journeys that were in the accepted stage, or a later stage before the opportunity
+        (pipeline) stage, earlier in the same cycle. -#}
     select distinct opportunity_entries.stage_entry_id
     from opportunity_entries
-    cross join rule_stages
+    cross join accepted_stage
+    cross join pipeline_stage
     inner join stage_entries as earlier
         on
             opportunity_entries.journey_key = earlier.journey_key
             and opportunity_entries.journey_cycle = earlier.journey_cycle
             and opportunity_entries.entered_at >= earlier.entered_at
-            and rule_stages.accepted_stage_order <= earlier.stage_order
-            and rule_stages.opportunity_stage_order > earlier.stage_order
+            and accepted_stage.stage_order <= earlier.stage_order
+            and pipeline_stage.stage_order > earlier.stage_order
 ),
 
 opportunity_origins as (
@@ -233,10 +249,9 @@ won_deals as (
         'won deal ' || coalesce(journey_events.opportunity_id, '?') || ' has no amount'
             as breach_detail
     from journey_events
-    inner join event_catalog
-        on journey_events.event_type = event_catalog.event_type
-    cross join rule_stages
-    where event_catalog.enters_stage = rule_stages.won_stage_key
+    inner join event_type_roles
+        on journey_events.event_type = event_type_roles.event_type
+    where event_type_roles.is_deal_win
 ),
 
 evaluations as (
@@ -279,9 +294,9 @@ final as (
     from evaluations
     left join rules
         on evaluations.rule_key = rules.rule_key
-    cross join rule_stages
+    cross join handoff_stage
     left join stages as owner_stages
-        on rule_stages.handoff_stage_key = owner_stages.stage_key
+        on handoff_stage.stage_key = owner_stages.stage_key
 )
 
 select * from final

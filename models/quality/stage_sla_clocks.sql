@@ -20,8 +20,9 @@ stages as (
     select * from {{ ref('funnel_stages') }}
 ),
 
-rule_stages as (
-    select * from {{ ref('agreed_rule_stages') }}
+data_end as (
+    select max(occurred_at) as data_as_of
+    from journey_events
 ),
 
 clocked as (
@@ -40,7 +41,7 @@ clocked as (
         slas.sla_key,
         slas.sla_hours,
         {{ dbt.dateadd('hour', 'slas.sla_hours', 'stage_entries.entered_at') }} as due_at,
-        rule_stages.data_as_of
+        data_end.data_as_of
     from stage_entries
     inner join slas
         on stage_entries.stage_key = slas.from_stage
@@ -48,7 +49,7 @@ clocked as (
         on stage_entries.stage_key = stages.stage_key
     left join journey_events as entering_events
         on stage_entries.entered_by_event_id = entering_events.event_id
-    cross join rule_stages
+    cross join data_end
     where slas.clock_starts_event_type is null
 ),
 
@@ -69,15 +70,14 @@ final as (
         sla_hours,
         due_at,
         left_at is not null as has_left_stage,
-        {{ dbt.datediff('entered_at', 'coalesce(left_at, data_as_of)', 'second') }}         / 3600.0
-            as hours_in_stage,
+        {{ hours_between('entered_at', 'coalesce(left_at, data_as_of)') }} as hours_in_stage,
         left_at is not null or due_at <= data_as_of as is_due,
         coalesce(left_at > due_at, due_at < data_as_of) as is_sla_breached,
         case
             when left_at > due_at
-                then                     {{ dbt.datediff('due_at', 'left_at', 'second') }} / 3600.0
+                then {{ hours_between('due_at', 'left_at') }}
             when left_at is null and due_at < data_as_of
-                then                     {{ dbt.datediff('due_at', 'data_as_of', 'second') }} / 3600.0
+                then {{ hours_between('due_at', 'data_as_of') }}
         end as hours_over_sla
     from clocked
 )

@@ -16,9 +16,7 @@ def read_table(database: object, sql: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def stage_roles(warehouse) -> pd.DataFrame:
     """The stage roles mart, indexed by stage key."""
-    return read_table(warehouse.database, "select * from marts.funnel_stage_roles").set_index(
-        "stage_key"
-    )
+    return read_table(warehouse.database, "select * from marts.dim_stages").set_index("stage_key")
 
 
 @pytest.fixture(scope="module")

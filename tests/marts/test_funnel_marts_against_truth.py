@@ -41,7 +41,7 @@ def test_deals_and_churns_in_sales_outcomes_match_ground_truth(warehouse):
 def test_campaign_spend_in_unit_economics_matches_ground_truth(warehouse):
     spend = warehouse.scalar(
         "select sum(unit_economics.spend_usd) from marts.unit_economics"
-        " inner join marts.funnel_stage_roles as roles using (stage_key)"
+        " inner join marts.dim_stages as roles using (stage_key)"
         " where roles.is_first_stage"
     )
     assert float(spend) == pytest.approx(warehouse.ground_truth["campaign_spend_total"], abs=0.005)

@@ -1,9 +1,21 @@
-{#- The role each stage plays in the reporting marts, derived from the shared definitions
-    (stage order, exit flags and allowed transitions) so no mart names a stage. -#}
+{#- The role each stage plays, found in the shared definitions by meaning, never by name:
+    the forward stages are the stages that are not exits; the first stage is the forward
+    stage with the lowest stage order, the won stage the one with the highest, and the
+    pipeline (opportunity) stage the forward stage just before the won stage. The handoff
+    stage is the stage whose SLA is clocked from an event (the handoff), and the accepted
+    stage the next forward stage after it. Loss and churn outcomes are the exits an allowed
+    transition leads to from the pipeline and the won stage; recycle outcomes the exits that
+    start a new cycle. The SLA that applies while a journey is in the stage comes with it.
+    Every consumer (dim_stages, the marts, the quality models, the data tests) reads the
+    roles here. -#}
 with
 
 stages as (
     select * from {{ ref('funnel_stages') }}
+),
+
+slas as (
+    select * from {{ ref('stage_slas') }}
 ),
 
 transitions as (
@@ -43,6 +55,19 @@ named_roles as (
     cross join pipeline_stage
 ),
 
+handoff_stages as (
+    select distinct from_stage as stage_key
+    from slas
+    where clock_starts_event_type is not null
+),
+
+accepted_stages as (
+    select distinct forward_stages.next_forward_stage_key as stage_key
+    from forward_stages
+    inner join handoff_stages
+        on forward_stages.stage_key = handoff_stages.stage_key
+),
+
 exit_outcomes as (
     select
         transitions.to_stage as stage_key,
@@ -64,12 +89,17 @@ final as (
         cast(stages.is_exit as boolean) as is_exit,
         cast(not stages.is_exit as boolean) as is_forward_stage,
         cast(stages.stage_order = bounds.first_stage_order as boolean) as is_first_stage,
+        cast(handoff_stages.stage_key is not null as boolean) as is_handoff_stage,
+        cast(accepted_stages.stage_key is not null as boolean) as is_accepted_stage,
         cast(named_roles.is_pipeline_stage as boolean) as is_pipeline_stage,
         cast(named_roles.is_won_stage as boolean) as is_won_stage,
         cast(coalesce(exit_outcomes.is_loss_outcome, false) as boolean) as is_loss_outcome,
         cast(coalesce(exit_outcomes.is_churn_outcome, false) as boolean) as is_churn_outcome,
         cast(stages.starts_new_cycle as boolean) as is_recycle_outcome,
-        cast(forward_stages.next_forward_stage_key as varchar) as next_forward_stage_key
+        cast(forward_stages.next_forward_stage_key as varchar) as next_forward_stage_key,
+        cast(slas.sla_key as varchar) as sla_key,
+        cast(slas.sla_hours as integer) as sla_hours,
+        cast(slas.clock_starts_event_type as varchar) as sla_clock_starts_event_type
     from stages
     cross join bounds
     inner join named_roles
@@ -78,6 +108,12 @@ final as (
         on stages.stage_key = exit_outcomes.stage_key
     left join forward_stages
         on stages.stage_key = forward_stages.stage_key
+    left join handoff_stages
+        on stages.stage_key = handoff_stages.stage_key
+    left join accepted_stages
+        on stages.stage_key = accepted_stages.stage_key
+    left join slas
+        on stages.stage_key = slas.from_stage
 )
 
 select * from final
