@@ -23,16 +23,16 @@ event_entries as (
     group by event_id
 ),
 
-first_stage_order as (
-    select min(stage_order) as stage_order
-    from stages
+stage_roles as (
+    select * from {{ ref('int_stage_roles') }}
 ),
 
 funnel_start as (
     select stages.owning_team
     from stages
-    inner join first_stage_order
-        on stages.stage_order = first_stage_order.stage_order
+    inner join stage_roles
+        on stages.stage_key = stage_roles.stage_key
+    where stage_roles.is_first_stage
 ),
 
 first_entries as (
