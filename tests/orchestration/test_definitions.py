@@ -41,3 +41,19 @@ def test_job_schedule_and_sensor_are_defined():
     assert defs.resolve_job_def("funnel_job") is not None
     assert defs.resolve_schedule_def("funnel_daily").cron_schedule == "0 5 * * *"
     assert defs.resolve_sensor_def("landing_file_sensor") is not None
+
+
+def test_the_sensor_requests_a_run_only_when_landing_files_change(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "marketing").mkdir(parents=True)
+    monkeypatch.setenv("FUNNEL_LANDING_DIR", str(landing))
+    sensor = defs.resolve_sensor_def("landing_file_sensor")
+
+    first = sensor(dg.build_sensor_context())
+    assert len(first.run_requests) == 1
+    unchanged = sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert unchanged.run_requests == [] and unchanged.skip_reason is not None
+
+    (landing / "marketing" / "new.jsonl").write_text('{"event_id": "x"}\n')
+    changed = sensor(dg.build_sensor_context(cursor=first.cursor))
+    assert len(changed.run_requests) == 1 and changed.cursor != first.cursor
