@@ -274,7 +274,10 @@ def run_size(args: argparse.Namespace, events: int) -> dict[str, object]:
     if "dashboards" in args.steps and warehouse is not None:
         timings = run_dashboards(warehouse, args.dashboard_runs)
         b.facts["dashboards"] = [t.as_dict() for t in timings]
-        print(f"  dashboards: slowest p95 {max(t.p95_ms for t in timings):.1f} ms", flush=True)
+        if timings:
+            print(f"  dashboards: slowest p95 {max(t.p95_ms for t in timings):.1f} ms", flush=True)
+        else:
+            print("  dashboards: no mart to query (did the dbt build fail?)", flush=True)
     return {
         "events": events,
         "repetitions": args.repetitions,
