@@ -169,14 +169,7 @@ final as (
         is_reason_allowed,
         answered_at is not null as is_answered,
         {{ hours_between('handed_off_at', 'answered_at') }} as response_hours,
-        answered_at is not null or due_at <= data_as_of as is_due,
-        coalesce(answered_at > due_at, due_at < data_as_of) as is_sla_breached,
-        case
-            when answered_at > due_at
-                then {{ hours_between('due_at', 'answered_at') }}
-            when answered_at is null and due_at < data_as_of
-                then {{ hours_between('due_at', 'data_as_of') }}
-        end as hours_over_sla
+        {{ sla_verdict('answered_at', 'due_at', 'data_as_of') }}
     from measured
 )
 

@@ -71,14 +71,7 @@ final as (
         due_at,
         left_at is not null as has_left_stage,
         {{ hours_between('entered_at', 'coalesce(left_at, data_as_of)') }} as hours_in_stage,
-        left_at is not null or due_at <= data_as_of as is_due,
-        coalesce(left_at > due_at, due_at < data_as_of) as is_sla_breached,
-        case
-            when left_at > due_at
-                then {{ hours_between('due_at', 'left_at') }}
-            when left_at is null and due_at < data_as_of
-                then {{ hours_between('due_at', 'data_as_of') }}
-        end as hours_over_sla
+        {{ sla_verdict('left_at', 'due_at', 'data_as_of') }}
     from clocked
 )
 
