@@ -32,7 +32,7 @@ ENTRIES_TABLE = "bare_stage_entries"
 def connect(database: Path) -> duckdb.DuckDBPyConnection:
     """A connection with the same memory limit and spill folder as the dbt profile."""
     con = duckdb.connect(str(database))
-    con.execute(f"set memory_limit = '{os.environ.get('FUNNEL_DUCKDB_MEMORY_LIMIT', '4GB')}'")
+    con.execute(f"set memory_limit = '{os.environ.get('FUNNEL_DUCKDB_MEMORY_LIMIT', '3GB')}'")
     temp = os.environ.get("FUNNEL_DUCKDB_TEMP_DIR")
     if temp:
         con.execute(f"set temp_directory = '{temp}'")

@@ -15,17 +15,23 @@ entries as (
 ),
 
 journey_events as (
-    select * from {{ ref('int_journey_events_staged') }}
+    select * from {{ ref('fct_customer_journey') }}
+),
+
+scope as (
+    select * from {{ ref('int_journeys_scoped') }}
 ),
 
 journeys as (
     select distinct
-        journey_key,
-        journey_type,
-        person_key,
-        account_key,
-        is_sales_sourced
+        journey_events.journey_key,
+        journey_events.journey_type,
+        journey_events.person_key,
+        journey_events.account_key,
+        journey_events.is_sales_sourced
     from journey_events
+    inner join scope
+        on journey_events.journey_key = scope.journey_key
 ),
 
 sequenced as (
@@ -64,5 +70,3 @@ final as (
 )
 
 select * from final
-
--- depends_on: {{ ref('int_journeys_scoped') }}

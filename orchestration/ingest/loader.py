@@ -89,7 +89,7 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(warehouse))
     con.execute("set timezone = 'UTC'")
     # The same memory cap and spill folder as dbt, so large files spill instead of failing.
-    con.execute("set memory_limit = ?", [os.environ.get("FUNNEL_DUCKDB_MEMORY_LIMIT", "4GB")])
+    con.execute("set memory_limit = ?", [os.environ.get("FUNNEL_DUCKDB_MEMORY_LIMIT", "3GB")])
     spill = os.environ.get("FUNNEL_DUCKDB_TEMP_DIR", str(warehouse.parent / "duckdb_tmp"))
     con.execute("set temp_directory = ?", [spill])
     create_raw_tables(con, streams(), contract_fields())

@@ -17,7 +17,31 @@ scope as (
 ),
 
 events as (
-    select identified_events.*
+    {#- Only what scoring and staging read: every window below sorts the columns it
+        carries, so the wide event attributes join back in fct_customer_journey. -#}
+    select
+        identified_events.event_id,
+        identified_events.journey_key,
+        identified_events.event_type,
+        identified_events.occurred_at,
+        identified_events.opportunity_id,
+        identified_events.reason,
+        identified_events.enters_stage,
+        identified_events.stage_from_reason,
+        identified_events.industry,
+        identified_events.company_size,
+        identified_events.seniority,
+        coalesce(
+            identified_events.is_identifying
+            or (
+                identified_events.is_touch
+                and (
+                    identified_events.email is not null
+                    or identified_events.contact_id is not null
+                )
+            ),
+            false
+        ) as is_identification
     from identified_events
     inner join scope
         on identified_events.journey_key = scope.journey_key
@@ -48,11 +72,6 @@ sequenced as (
         events.*,
         case when events.stage_from_reason then reasons.exit_stage end as reason_exit_stage,
         coalesce(exit_stages.starts_new_cycle, false) as is_recycle,
-        coalesce(
-            events.is_identifying
-            or (events.is_touch and (events.email is not null or events.contact_id is not null)),
-            false
-        ) as is_identification,
         coalesce(engagement_points.points, 0) as engagement_points,
         row_number() over (
             partition by events.journey_key order by events.occurred_at, events.event_id
