@@ -1,3 +1,7 @@
+{{ config(materialized='view') }}
+{#- A view: its readers each take only the columns they need (DuckDB drops the rest), and
+    the one that takes every column, int_events_identified, materialises the result;
+    writing every event a second time here would cost more than it saves. -#}
 with
 
 marketing_events as (
