@@ -72,10 +72,7 @@ sequenced as (
         events.*,
         case when events.stage_from_reason then reasons.exit_stage end as reason_exit_stage,
         coalesce(exit_stages.starts_new_cycle, false) as is_recycle,
-        coalesce(engagement_points.points, 0) as engagement_points,
-        row_number() over (
-            partition by events.journey_key order by events.occurred_at, events.event_id
-        ) as event_sequence_number
+        coalesce(engagement_points.points, 0) as engagement_points
     from events
     left join reasons
         on events.reason = reasons.reason_key
@@ -86,29 +83,32 @@ sequenced as (
 ),
 
 firmographics as (
+    {#- Every window here shares one partition and order, so DuckDB sorts the journey's
+        events once for all of them; (occurred_at, event_id) is the event order. -#}
     select
         *,
+        row_number() over journey_order as event_sequence_number,
         sum(case when is_recycle then 1 else 0 end) over (
-            partition by journey_key order by event_sequence_number
-            rows between unbounded preceding and current row
+            journey_order rows between unbounded preceding and current row
         ) as nurture_epoch,
         min(case when is_identification then occurred_at end) over (
-            partition by journey_key
+            journey_order rows between unbounded preceding and unbounded following
         ) as identified_at,
         coalesce(
             is_identification
-            and event_sequence_number = min(
-                case when is_identification then event_sequence_number end
-            ) over (partition by journey_key),
+            and event_id = first_value(
+                case when is_identification then event_id end ignore nulls
+            ) over (journey_order rows between unbounded preceding and unbounded following),
             false
         ) as is_first_identification,
-        {{ last_value_ignore_nulls('industry', 'journey_key', 'event_sequence_number') }}
+        {{ last_value_ignore_nulls('industry', 'journey_key', 'occurred_at, event_id') }}
             as known_industry,
-        {{ last_value_ignore_nulls('company_size', 'journey_key', 'event_sequence_number') }}
+        {{ last_value_ignore_nulls('company_size', 'journey_key', 'occurred_at, event_id') }}
             as known_company_size,
-        {{ last_value_ignore_nulls('seniority', 'journey_key', 'event_sequence_number') }}
+        {{ last_value_ignore_nulls('seniority', 'journey_key', 'occurred_at, event_id') }}
             as known_seniority
     from sequenced
+    window journey_order as (partition by journey_key order by occurred_at, event_id)
 ),
 
 scored as (
