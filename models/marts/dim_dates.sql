@@ -1,13 +1,13 @@
 {#- The calendar covers every day from the first to the last event, read at run time. -#}
 {%- set first_date, last_date = '2000-01-01', '2000-01-02' -%}
 {%- if execute -%}
-    {%- set bounds = run_query(
-        'select cast(min(occurred_at) as date), cast(max(occurred_at) as date) + 1 from '
-        ~ ref('int_events_unioned')
-    ) -%}
-    {%- if bounds.rows[0][0] is not none -%}
-        {%- set first_date, last_date = bounds.rows[0][0] | string, bounds.rows[0][1] | string -%}
-    {%- endif -%}
+{%- set bounds = run_query(
+    'select cast(min(occurred_at) as date), cast(max(occurred_at) as date) + 1 from '
+    ~ ref('int_events_unioned')
+) -%}
+{%- if bounds.rows[0][0] is not none -%}
+{%- set first_date, last_date = bounds.rows[0][0] | string, bounds.rows[0][1] | string -%}
+{%- endif -%}
 {%- endif -%}
 with
 

@@ -1,12 +1,115 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='event_id',
+        on_schema_change='fail',
+    )
+}}
 {#- Every event that belongs to a journey, with its journey, person and account keys.
     A person-less sales event joins the journey of the person its opportunity belongs to;
     an opportunity no person is known for is its own (sales-sourced) journey. Events with
-    no person and no opportunity (campaign spend) belong to no journey and are left out. -#}
+    no person and no opportunity (campaign spend) belong to no journey and are left out.
+
+    Incremental: a new event can only change the journey of events that share an
+    identifier with it (email, CRM contact, cookie, opportunity), and those events sit in
+    the journeys that already hold such an identifier, with every event their new journey
+    will hold. So a run re-derives the new events plus every event of those touched
+    journeys, from the identities resolved over the whole log, and replaces them by
+    event_id. An opportunity's first person is also read from its events outside the touched
+    journeys, whose people cannot have changed. The result equals a full refresh. -#}
+{%- set event_columns = adapter.get_columns_in_relation(ref('int_events_unioned'))
+    | map(attribute='name') | list if is_incremental() else [] %}
 with
 
-events as (
+unioned as (
     select * from {{ ref('int_events_unioned') }}
 ),
+
+{% if is_incremental() %}
+previous as (
+    select * from {{ this }}
+),
+
+watermark as (
+    select max(loaded_at) as loaded_at
+    from previous
+),
+
+new_events as (
+    select unioned.*
+    from unioned
+    inner join watermark
+        on unioned.loaded_at > watermark.loaded_at
+),
+
+new_identifiers as (
+    select distinct
+        identifier_type,
+        identifier_value
+    from new_events
+    unpivot (
+        identifier_value for identifier_type in (email, contact_id, anonymous_id, opportunity_id)
+    )
+),
+
+touched_journeys as (
+    {%- for column in ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
+    select previous.journey_identity
+    from previous
+    inner join new_identifiers
+        on
+            new_identifiers.identifier_type = '{{ column }}'
+            and previous.{{ column }} = new_identifiers.identifier_value
+    {{ 'union' if not loop.last }}
+    {%- endfor %}
+),
+
+rederived_events as (
+    select
+        {%- for column in event_columns %}
+        previous.{{ column }},
+        {%- endfor %}
+        previous.journey_identity
+    from previous
+    inner join touched_journeys
+        on previous.journey_identity = touched_journeys.journey_identity
+),
+
+events as (
+    select * from new_events
+    union all by name
+    select * exclude (journey_identity) from rederived_events
+),
+
+settled_opportunity_people as (
+    select
+        previous.event_id,
+        previous.occurred_at,
+        previous.opportunity_id,
+        previous.person_identity
+    from previous
+    where
+        previous.opportunity_id in (select events.opportunity_id from events)
+        and previous.journey_identity not in (
+            select touched_journeys.journey_identity from touched_journeys
+        )
+),
+{% else %}
+events as (
+    select * from unioned
+),
+
+settled_opportunity_people as (
+    select
+        event_id,
+        occurred_at,
+        opportunity_id,
+        cast(null as varchar) as person_identity
+    from unioned
+    where false
+),
+{% endif %}
 
 identities as (
     select * from {{ ref('int_identities_resolved') }}
@@ -42,6 +145,22 @@ people as (
             and events.anonymous_id = by_anonymous_id.identifier_value
 ),
 
+linked_people as (
+    select
+        event_id,
+        occurred_at,
+        opportunity_id,
+        person_identity
+    from people
+    union all
+    select
+        event_id,
+        occurred_at,
+        opportunity_id,
+        person_identity
+    from settled_opportunity_people
+),
+
 opportunity_person_links as (
     select
         opportunity_id,
@@ -49,7 +168,7 @@ opportunity_person_links as (
         row_number() over (
             partition by opportunity_id order by occurred_at, event_id
         ) as link_number
-    from people
+    from linked_people
     where opportunity_id is not null and person_identity is not null
 ),
 

@@ -7,11 +7,11 @@
 {%- set incremental_marts = ['fct_customer_journey', 'fct_journey_stage_entries'] -%}
 {%- set existing = [] -%}
 {%- if execute -%}
-    {%- for name in incremental_marts -%}
-        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
-        {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
-        {%- if relation is not none -%}{%- do existing.append(relation) -%}{%- endif -%}
-    {%- endfor -%}
+{%- for name in incremental_marts -%}
+{%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
+{%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+{%- if relation is not none -%}{%- do existing.append(relation) -%}{%- endif -%}
+{%- endfor -%}
 {%- endif -%}
 {%- set full_build = flags.FULL_REFRESH or existing | length < incremental_marts | length -%}
 with
