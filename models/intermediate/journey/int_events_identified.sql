@@ -53,19 +53,22 @@ new_identifiers as (
     )
 ),
 
-touched_journeys as (
-    {%- for column in ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
-    select previous.journey_identity
+touched_journeys as materialized (
+    {#- Materialized CTEs here and below: DuckDB would otherwise recompute them for each
+        reader, scanning the whole previous table every time (10M events: 64 s -> 15 s). -#}
+    select distinct previous.journey_identity
     from previous
-    inner join new_identifiers
-        on
-            new_identifiers.identifier_type = '{{ column }}'
-            and previous.{{ column }} = new_identifiers.identifier_value
-    {{ 'union' if not loop.last }}
+    where
+    {%- for column in ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
+        {{ 'or ' if not loop.first }}previous.{{ column }} in (
+            select new_identifiers.identifier_value
+            from new_identifiers
+            where new_identifiers.identifier_type = '{{ column }}'
+        )
     {%- endfor %}
 ),
 
-rederived_events as (
+rederived_events as materialized (
     select
         {%- for column in event_columns %}
         previous.{{ column }},
@@ -76,7 +79,7 @@ rederived_events as (
         on previous.journey_identity = touched_journeys.journey_identity
 ),
 
-events as (
+events as materialized (
     select * from new_events
     union all by name
     select * exclude (journey_identity) from rederived_events
@@ -119,7 +122,7 @@ free_mail_domains as (
     select * from {{ ref('free_mail_domains') }}
 ),
 
-people as (
+people as materialized (
     {#- Journeys are assigned on the few columns that decide them; the wide event joins
         back once at the end (at 10M events: 132 s -> 106 s, less to spill). -#}
     select
@@ -172,7 +175,7 @@ opportunity_person_links as (
     where opportunity_id is not null and person_identity is not null
 ),
 
-journeys as (
+journeys as materialized (
     select
         people.event_id,
         people.occurred_at,
