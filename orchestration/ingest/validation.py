@@ -111,8 +111,10 @@ def classify_staged(
 ) -> None:
     """Build `_classified`: each staged record with its outcome (load/duplicate/quarantine).
 
-    `existing_events_sql` selects (event_id, _event_hash) of everything already in the log,
-    across all streams, so an event_id stays unique across sources.
+    The staged records are a batch of files; a record is a duplicate of (or conflicts
+    with) an earlier one in the batch by file order, then line. `existing_events_sql`
+    selects (event_id, _event_hash) of everything already in the log, across all streams,
+    so an event_id stays unique across sources.
     """
     cases = _reason_cases(fields)
     known = {
@@ -138,7 +140,7 @@ def classify_staged(
         f"""
         create or replace temp table {CLASSIFIED} as
         with staged as (
-            select line_number, raw_record, parse_error, {cleaned}, properties
+            select file_index, line_number, raw_record, parse_error, {cleaned}, properties
             from {STAGED}
         ),
         file_stream as (select {_quote(stream)} as stream),
@@ -177,10 +179,11 @@ def classify_staged(
             select
                 h.*,
                 e._event_hash as existing_hash,
-                row_number() over (partition by h.event_id order by h.line_number)
-                    as occurrence,
+                row_number() over (
+                    partition by h.event_id order by h.file_index, h.line_number
+                ) as occurrence,
                 first_value(h.event_hash) over (
-                    partition by h.event_id order by h.line_number
+                    partition by h.event_id order by h.file_index, h.line_number
                 ) as first_hash
             from hashed as h
             left join ({existing_events_sql}) as e on h.event_id = e.event_id
