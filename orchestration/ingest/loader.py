@@ -233,8 +233,8 @@ def _append(con: duckdb.DuckDBPyConnection, stream: str, loaded_at: datetime) ->
     values = ", ".join(
         {
             "occurred_at": "c.occurred_at_utc",
-            "amount": "try_cast(c.amount as decimal(18, 2))",
-            "properties": "json(c.properties)",
+            "amount": "c.amount_decimal",
+            "properties": "c.properties_json",
         }.get(f, f"c.{f}")
         for f in fields
     )
