@@ -152,13 +152,12 @@ def already_loaded(
     return FileLoadResult(stream, relative, STATUS_CHANGED, message=message)
 
 
-def _scan_batch(paths: list[Path]) -> list[BatchFile]:
-    # hashlib and numpy release the GIL on large buffers: two files are scanned at a time.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        scans = list(pool.map(scan_file, paths))
+def _batch_files(pool: ThreadPoolExecutor, paths: list[Path]) -> list[BatchFile]:
+    # hashlib and numpy release the GIL on large buffers, so files are scanned while
+    # DuckDB reads them.
     return [
-        BatchFile(index, path, FORMATS[path.suffix.lower()], scan)
-        for index, (path, scan) in enumerate(zip(paths, scans, strict=True))
+        BatchFile(index, path, FORMATS[path.suffix.lower()], pool.submit(scan_file, path))
+        for index, path in enumerate(paths)
     ]
 
 
@@ -190,10 +189,11 @@ def load_batch(
     """Load new files together, atomically: all of them or, if interrupted, none."""
     fields = contract_fields()
     started_at = _now()
-    files = _scan_batch(paths)
     relatives = [path.relative_to(landing_dir).as_posix() for path in paths]
     load_ids = [uuid.uuid4().hex for _ in paths]
-    stage_batch(con, files, fields)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        files = _batch_files(pool, paths)
+        stage_batch(con, files, fields)
     classify_staged(con, stream, fields, _existing_events_sql(), started_at.isoformat())
     results = _file_results(con, stream, relatives)
     missing = con.execute(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,12 +260,19 @@ def stage_file(
 
 @dataclass(frozen=True)
 class BatchFile:
-    """One landing file of a batch: its position in the batch, format and byte scan."""
+    """One landing file of a batch: its position in the batch, format and byte scan.
+
+    The scan runs in the background while DuckDB reads; `scan` waits for it.
+    """
 
     index: int
     path: Path
     file_format: str
-    scan: FileScan
+    pending_scan: Future[FileScan]
+
+    @property
+    def scan(self) -> FileScan:
+        return self.pending_scan.result()
 
 
 def _jsonl_columns(fields: tuple[str, ...]) -> str:

@@ -18,7 +18,6 @@ from orchestration.ingest.readers import STAGED
 from orchestration.paths import SEEDS_DIR
 
 CLASSIFIED = "_classified"
-_REPEATED_IDS = "_repeated_ids"
 CONFLICT_REASON = "conflicting_event_id"
 
 
@@ -145,11 +144,6 @@ def classify_staged(
     unknown = ({key for key, _, _ in cases} | {CONFLICT_REASON}) - known
     if unknown:
         raise ValueError(f"quarantine reasons missing from seeds/quarantine_reasons.csv: {unknown}")
-    con.execute(
-        f"create or replace temp table {_REPEATED_IDS} as "
-        f"select nullif(trim(event_id), '') as event_id from {STAGED} "
-        "group by 1 having count(*) > 1"
-    )
     reason_sql = "case " + " ".join(f"when {cond} then '{key}'" for key, cond, _ in cases) + " end"
     # Only records that fail get a detail: CASE stops at the first branch for the rest.
     detail_sql = (
@@ -221,11 +215,9 @@ def classify_staged(
                     when e._event_hash = d.event_hash then 'duplicate'
                     when e._event_hash is not null then 'conflict'
                     else 'load'
-                end as outcome,
-                r.event_id is not null as is_repeated
+                end as outcome
             from described as d
             left join ({existing_events_sql}) as e on d.event_id = e.event_id
-            left join {_REPEATED_IDS} as r on d.event_id = r.event_id
         )
         select
             -- The typed values replace the text ones they were parsed from.
@@ -257,7 +249,12 @@ def _judge_repeats_within_batch(con: duckdb.DuckDBPyConnection) -> None:
                     when row_number() over same_id > 1 then 'duplicate'
                 end as outcome
             from {CLASSIFIED}
-            where is_repeated and outcome = 'load'
+            where outcome = 'load' and event_id in (
+                select event_id from {CLASSIFIED}
+                where outcome = 'load'
+                group by event_id
+                having count(*) > 1
+            )
             window same_id as (partition by event_id order by file_index, line_number)
         ) as j
         where j.outcome is not null
