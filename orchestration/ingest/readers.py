@@ -101,20 +101,37 @@ def _json_type(field: str) -> str:
     return "JSON" if field == "properties" else "VARCHAR"
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> None:
-    """Stage a JSON-lines file: read raw lines, then parse each as a JSON object."""
-    _reset_rejects(con)
+def stage_jsonl_lines(
+    con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, fields: tuple[str, ...]
+) -> None:
+    """Stage a JSON-lines file line by line, numbering lines from its bytes.
+
+    The path for files the bulk reader cannot map onto lines (blank lines): every line
+    ending counted once, LF or CRLF; blank lines are not records; a line that is not UTF-8
+    is kept (undecodable bytes as `?`) with its parse error.
+    """
+    numbers: list[int] = []
+    texts: list[str] = []
+    errors: list[str | None] = []
+    data = path.read_bytes()
+    start = 0
+    for number, end in enumerate(scan.line_ends.tolist(), start=1):
+        raw = data[start:end].rstrip(b"\r")
+        start = end + 1
+        if not raw.strip():
+            continue
+        try:
+            texts.append(raw.decode("utf-8"))
+            errors.append(None)
+        except UnicodeDecodeError:
+            texts.append(decode_line(raw))
+            errors.append("invalid_encoding")
+        numbers.append(number)
     con.execute(
-        f"""
-        create or replace temp table _accepted as
-        select line from read_csv(
-            {_quote(str(path))}, columns = {{'line': 'varchar'}}, header = false,
-            delim = '\\x1f', quote = '', escape = '', auto_detect = false,
-            new_line = '\\n', {_rejects_options()}
-        )
-        """
+        "create or replace temp table _lines as select unnest(?::bigint[]) as line_number, "
+        "unnest(?::varchar[]) as line, unnest(?::varchar[]) as read_error",
+        [numbers, texts, errors],
     )
-    _numbered_lines(con, "_accepted", first_line=1)
     struct = "{" + ", ".join(f'"{f}": "{_json_type(f)}"' for f in fields) + "}"
     field_list = ", ".join(
         f"case when is_object then cast(fields.{f} as varchar) end as {f}" for f in fields
@@ -122,20 +139,17 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, .
     con.execute(
         f"""
         create or replace temp table {_FILE_STAGED} as
-        with lines as (
-            select line_number, rtrim(line, chr(13)) as line
-            from _accepted_numbered
-            where nullif(trim(line), '') is not null
-        ),
-        parsed as (
+        with parsed as (
             -- One parse per line: try() turns invalid JSON into null, and valid JSON that
             -- starts with a brace is an object (arrays and scalars are malformed records).
             select
                 line_number,
                 line,
-                try(json_transform(line, '{struct}')) as fields,
+                read_error,
+                case when read_error is null then try(json_transform(line, '{struct}')) end
+                    as fields,
                 starts_with(ltrim(line), '{{') as opens_object
-            from lines
+            from _lines
         ),
         checked as (
             select
@@ -146,11 +160,10 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, .
         select
             line_number,
             line as raw_record,
-            case when not is_object then 'malformed_record' end as parse_error,
+            coalesce(read_error, case when not is_object then 'malformed_record' end)
+                as parse_error,
             {field_list}
         from checked
-        union all
-        {_rejected_select(fields)}
         """
     )
 
@@ -248,13 +261,13 @@ def _rejected_select(fields: tuple[str, ...]) -> str:
     """
 
 
-STAGERS = {"jsonl": stage_jsonl, "csv": stage_csv, "parquet": stage_parquet}
+STAGERS = {"csv": stage_csv, "parquet": stage_parquet}
 
 
 def stage_file(
     con: duckdb.DuckDBPyConnection, path: Path, file_format: str, fields: tuple[str, ...]
 ) -> None:
-    """Stage one file of any supported format into `_file_staged`, line by line."""
+    """Stage one CSV or Parquet file into `_file_staged`."""
     STAGERS[file_format](con, path, fields)
 
 
@@ -368,9 +381,13 @@ def stage_batch(
     jsonl = [f for f in files if f.file_format == "jsonl"]
     fast = {f.index for f in _read_jsonl_bulk(con, jsonl, fields)} if jsonl else set()
     for file in files:
-        if file.index not in fast:
+        if file.index in fast:
+            continue
+        if file.file_format == "jsonl":
+            stage_jsonl_lines(con, file.path, file.scan, fields)
+        else:
             stage_file(con, file.path, file.file_format, fields)
-            con.execute(f"insert into {_SLOW_STAGED} select {file.index}, * from {_FILE_STAGED}")
+        con.execute(f"insert into {_SLOW_STAGED} select {file.index}, * from {_FILE_STAGED}")
     fast_select = ""
     if jsonl:
         values = ", ".join(
