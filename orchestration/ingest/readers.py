@@ -138,7 +138,7 @@ def stage_jsonl_lines(
     )
     con.execute(
         f"""
-        create or replace temp table {_FILE_STAGED} as
+        create or replace temp view {_FILE_STAGED} as
         with parsed as (
             -- One parse per line: try() turns invalid JSON into null, and valid JSON that
             -- starts with a brace is an object (arrays and scalars are malformed records).
@@ -189,7 +189,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...
     record = ", ".join(f"'{f}', {f}" for f in fields)
     con.execute(
         f"""
-        create or replace temp table {_FILE_STAGED} as
+        create or replace temp view {_FILE_STAGED} as
         with rows as (select line_number, {columns} from _accepted_numbered)
         select
             line_number,
@@ -225,7 +225,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str,
     record = ", ".join(f"'{f}', {f}" for f in fields)
     con.execute(
         f"""
-        create or replace temp table {_FILE_STAGED} as
+        create or replace temp view {_FILE_STAGED} as
         with rows as (
             select file_row_number + 1 as line_number, {", ".join(column(f) for f in fields)}
             from {source}
@@ -267,7 +267,7 @@ STAGERS = {"csv": stage_csv, "parquet": stage_parquet}
 def stage_file(
     con: duckdb.DuckDBPyConnection, path: Path, file_format: str, fields: tuple[str, ...]
 ) -> None:
-    """Stage one CSV or Parquet file into `_file_staged`."""
+    """Stage one CSV or Parquet file as the `_file_staged` view (read when it is copied)."""
     STAGERS[file_format](con, path, fields)
 
 
