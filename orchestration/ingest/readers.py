@@ -301,15 +301,22 @@ def _read_jsonl_bulk(
     long as its line count, so a row's line number is its offset in that run.
     """
     paths = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
-    con.execute(
-        f"""
-        create or replace temp table {_JSONL_ROWS} as
-        select * from read_json(
-            {paths}, format = 'newline_delimited', columns = {_jsonl_columns(fields)},
-            ignore_errors = true, filename = true
+    columns = _jsonl_columns(fields)
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {_JSONL_ROWS} as
+            select * from read_json(
+                {paths}, format = 'newline_delimited', columns = {columns},
+                ignore_errors = true, filename = true
+            )
+            """
         )
-        """
-    )
+    except duckdb.Error:
+        # Input the bulk reader gives up on even with ignore_errors (e.g. a line over its
+        # object size limit): every file of the batch takes the line-by-line path.
+        typed = ", ".join(f"{f} {_json_type(f)}" for f in fields)
+        con.execute(f"create or replace temp table {_JSONL_ROWS} ({typed}, filename varchar)")
     runs = {
         path: (rows, first, last)
         for path, rows, first, last in con.execute(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.ingest import readers
 from orchestration.ingest.loader import load_all
 from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
 
@@ -177,4 +178,21 @@ def test_the_batch_size_does_not_change_the_result(tmp_path: Path, monkeypatch, 
         ("marketing/1.jsonl", 3, 2, 0, 1),
         ("marketing/2.jsonl", 3, 1, 1, 1),
         ("marketing/3.jsonl", 2, 1, 1, 0),
+    ]
+
+
+def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path, monkeypatch):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "a.jsonl", [view("h1"), b"{", view("h3")])
+    write_jsonl(landing / "marketing" / "b.jsonl", [view("h1"), view("h2")])
+    expected = tmp_path / "bulk.duckdb"
+    load_all(expected, landing)
+    # A columns spec read_json rejects stands in for input it gives up on.
+    monkeypatch.setattr(readers, "_jsonl_columns", lambda fields: "{'event_id': 'NOT_A_TYPE'}")
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert snapshot(warehouse) == snapshot(expected)
+    assert ledger(warehouse) == [
+        ("marketing/a.jsonl", 3, 2, 0, 1),
+        ("marketing/b.jsonl", 2, 1, 1, 0),
     ]
