@@ -191,9 +191,12 @@ def load_batch(
     started_at = _now()
     relatives = [path.relative_to(landing_dir).as_posix() for path in paths]
     load_ids = [uuid.uuid4().hex for _ in paths]
+    # Staging numbers lines by row order; after it every row carries its file and line.
+    con.execute("set preserve_insertion_order = true")
     with ThreadPoolExecutor(max_workers=1) as pool:
         files = _batch_files(pool, paths)
         stage_batch(con, files, fields)
+    con.execute("set preserve_insertion_order = false")
     classify_staged(con, stream, fields, _existing_events_sql(), started_at.isoformat())
     results = _file_results(con, stream, relatives)
     missing = con.execute(
