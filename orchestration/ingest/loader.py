@@ -1,18 +1,20 @@
-"""Load landing files into the raw event log: bulk, atomic per file, idempotent.
+"""Load landing files into the raw event log: bulk, atomic per batch, idempotent.
 
-For each file: stage it with DuckDB, classify every record, then in ONE transaction
-append the new events, the quarantined records and the ledger row. A load killed at
-any point leaves no trace of that file, so the next run simply loads it again.
+The new files of a stream are loaded in batches (consecutive files up to
+`FUNNEL_INGEST_BATCH_MB`): stage the whole batch with DuckDB, classify every record in one
+statement against the whole log and the rest of the batch, then in ONE transaction append
+the new events, the quarantined records and one ledger row per file. A load killed at any
+point leaves no trace of the batch under way, so the next run simply loads it again.
 A file already in the ledger with the same checksum is skipped; one whose checksum
 changed after it was loaded is reported and not reloaded (the log is immutable).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +22,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.contract import contract_fields
-from orchestration.ingest.readers import FORMATS, stage_file
+from orchestration.ingest.readers import FORMATS, RAW_RECORDS, BatchFile, raw_records, stage_batch
+from orchestration.ingest.scan import scan_file
 from orchestration.ingest.tables import (
     LEDGER_TABLE,
     QUARANTINE_TABLE,
@@ -33,6 +36,10 @@ from orchestration.seeds import event_catalog
 STATUS_LOADED = "loaded"
 STATUS_SKIPPED = "skipped_unchanged"
 STATUS_CHANGED = "changed_after_load"
+# Landing bytes per batch: a batch is staged and classified in one pass and committed in
+# one transaction, so this bounds the staged rows DuckDB holds at once.
+DEFAULT_BATCH_MB = 256
+_BATCH_FILES = "_batch_files"
 
 
 class ReconciliationError(RuntimeError):
@@ -75,12 +82,24 @@ def landing_files(landing_dir: Path, stream: str) -> Iterator[Path]:
             yield path
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def batch_bytes() -> int:
+    """Most bytes of landing files staged and committed together (`FUNNEL_INGEST_BATCH_MB`)."""
+    return int(float(os.environ.get("FUNNEL_INGEST_BATCH_MB", DEFAULT_BATCH_MB)) * (1 << 20))
+
+
+def batches(paths: list[Path], limit: int) -> Iterator[list[Path]]:
+    """Consecutive runs of files of at most `limit` bytes (a larger file is a batch alone)."""
+    batch: list[Path] = []
+    size = 0
+    for path in paths:
+        file_size = path.stat().st_size
+        if batch and size + file_size > limit:
+            yield batch
+            batch, size = [], 0
+        batch.append(path)
+        size += file_size
+    if batch:
+        yield batch
 
 
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -113,123 +132,185 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def load_file(
+def already_loaded(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, stream: str, path: Path
-) -> FileLoadResult:
-    """Load one file, atomically. Safe to call again for the same file."""
+) -> FileLoadResult | None:
+    """The result for a file the ledger already has as loaded (skipped or changed), else None."""
     relative = path.relative_to(landing_dir).as_posix()
-    sha = file_sha256(path)
     ledger = _ledger_state(con, relative)
+    if STATUS_LOADED not in ledger.values():
+        return None
+    sha = scan_file(path).sha256
     if ledger.get(sha) == STATUS_LOADED:
         return FileLoadResult(stream, relative, STATUS_SKIPPED)
-    if STATUS_LOADED in ledger.values():
-        message = (
-            f"{relative} changed after it was loaded (sha256 now {sha[:12]}); the raw log is "
-            "immutable, so it was not reloaded. Drop corrections as a new file."
-        )
-        if sha not in ledger:
-            _record_changed_file(con, stream, relative, path, sha, message)
-        return FileLoadResult(stream, relative, STATUS_CHANGED, message=message)
-
-    fields = contract_fields()
-    file_format = FORMATS[path.suffix.lower()]
-    started_at = _now()
-    load_id = uuid.uuid4().hex
-    stage_file(con, path, file_format, fields)
-    classify_staged(con, stream, fields, _existing_events_sql(), started_at.isoformat())
-    counts = dict(
-        con.execute(f"select outcome, count(*) from {CLASSIFIED} group by outcome").fetchall()
+    message = (
+        f"{relative} changed after it was loaded (sha256 now {sha[:12]}); the raw log is "
+        "immutable, so it was not reloaded. Drop corrections as a new file."
     )
-    result = FileLoadResult(
-        stream=stream,
-        file_path=relative,
-        status=STATUS_LOADED,
-        rows_read=sum(counts.values()),
-        rows_loaded=counts.get("load", 0),
-        rows_duplicate=counts.get("duplicate", 0),
-        rows_quarantined=counts.get("quarantine", 0) + counts.get("conflict", 0),
+    if sha not in ledger:
+        _record_changed_file(con, stream, relative, path, sha, message)
+    return FileLoadResult(stream, relative, STATUS_CHANGED, message=message)
+
+
+def _batch_files(pool: ThreadPoolExecutor, paths: list[Path]) -> list[BatchFile]:
+    # hashlib and numpy release the GIL on large buffers, so files are scanned while
+    # DuckDB reads them.
+    return [
+        BatchFile(index, path, FORMATS[path.suffix.lower()], pool.submit(scan_file, path))
+        for index, path in enumerate(paths)
+    ]
+
+
+def _file_results(
+    con: duckdb.DuckDBPyConnection, stream: str, relatives: list[str]
+) -> list[FileLoadResult]:
+    counts: dict[int, dict[str, int]] = {index: {} for index in range(len(relatives))}
+    for file_index, outcome, rows in con.execute(
+        f"select file_index, outcome, count(*) from {CLASSIFIED} group by all"
+    ).fetchall():
+        counts[file_index][outcome] = rows
+    return [
+        FileLoadResult(
+            stream=stream,
+            file_path=relative,
+            status=STATUS_LOADED,
+            rows_read=sum(counts[index].values()),
+            rows_loaded=counts[index].get("load", 0),
+            rows_duplicate=counts[index].get("duplicate", 0),
+            rows_quarantined=counts[index].get("quarantine", 0) + counts[index].get("conflict", 0),
+        )
+        for index, relative in enumerate(relatives)
+    ]
+
+
+def load_batch(
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, stream: str, paths: list[Path]
+) -> list[FileLoadResult]:
+    """Load new files together, atomically: all of them or, if interrupted, none."""
+    fields = contract_fields()
+    started_at = _now()
+    relatives = [path.relative_to(landing_dir).as_posix() for path in paths]
+    load_ids = [uuid.uuid4().hex for _ in paths]
+    # Staging numbers lines by row order; after it every row carries its file and line.
+    con.execute("set preserve_insertion_order = true")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        files = _batch_files(pool, paths)
+        stage_batch(con, files, fields)
+    con.execute("set preserve_insertion_order = false")
+    classify_staged(con, stream, fields, _existing_events_sql(), started_at.isoformat())
+    results = _file_results(con, stream, relatives)
+    missing = con.execute(
+        f"select file_index, line_number from {CLASSIFIED} "
+        "where outcome in ('quarantine', 'conflict') and raw_record is null"
+    ).fetchall()
+    raw_records(con, files, missing)
+    con.execute(
+        f"create or replace temp table {_BATCH_FILES} as select unnest(?::integer[]) as "
+        "file_index, unnest(?::varchar[]) as file_path, unnest(?::varchar[]) as load_id",
+        [list(range(len(paths))), relatives, load_ids],
     )
     con.execute("begin transaction")
     try:
-        _append(con, stream, relative, load_id, started_at)
-        _check_reconciliation(con, stream, load_id, result)
-        con.execute(
+        _append(con, stream, started_at)
+        _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
+        con.executemany(
             f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id, stream, relative, file_format, path.stat().st_size, sha,
-                STATUS_LOADED, result.rows_read, result.rows_loaded, result.rows_duplicate,
-                result.rows_quarantined, started_at, _now(), None,
+                [
+                    load_id, stream, result.file_path, file.file_format, file.scan.size,
+                    file.scan.sha256, STATUS_LOADED, result.rows_read, result.rows_loaded,
+                    result.rows_duplicate, result.rows_quarantined, started_at, _now(), None,
+                ]
+                for load_id, result, file in zip(load_ids, results, files, strict=True)
             ],
         )  # fmt: skip
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    return result
+    return results
 
 
-def _append(
-    con: duckdb.DuckDBPyConnection, stream: str, relative: str, load_id: str, loaded_at: datetime
-) -> None:
+def _append(con: duckdb.DuckDBPyConnection, stream: str, loaded_at: datetime) -> None:
     fields = contract_fields()
     values = ", ".join(
         {
-            "occurred_at": "occurred_at_utc",
-            "amount": "try_cast(amount as decimal(18, 2))",
-            "properties": "json(properties)",
-        }.get(f, f)
+            "occurred_at": "c.occurred_at_utc",
+            "amount": "c.amount_decimal",
+            "properties": "c.properties_json",
+        }.get(f, f"c.{f}")
         for f in fields
     )
     con.execute(
         f"""
         insert into {events_table(stream)}
-        select {values}, event_hash, ?, line_number, ?, ?
-        from {CLASSIFIED}
-        where outcome = 'load'
-        order by line_number
+        select {values}, c.event_hash, f.file_path, c.line_number, f.load_id, ?
+        from {CLASSIFIED} as c
+        inner join {_BATCH_FILES} as f on c.file_index = f.file_index
+        where c.outcome = 'load'
         """,
-        [relative, load_id, loaded_at],
+        [loaded_at],
     )
     con.execute(
         f"""
         insert into {QUARANTINE_TABLE}
         select
-            ?, ?, line_number, event_id, event_type,
-            coalesce(quarantine_reason, conflict_reason),
+            ?, f.file_path, c.line_number, c.event_id, c.event_type,
+            coalesce(c.quarantine_reason, c.conflict_reason),
             coalesce(
-                quarantine_detail,
-                'event_id ' || event_id || ' was already loaded with different content'
+                c.quarantine_detail,
+                'event_id ' || c.event_id || ' was already loaded with different content'
             ),
-            raw_record, ?, ?
-        from {CLASSIFIED}
-        where outcome in ('quarantine', 'conflict')
-        order by line_number
+            coalesce(c.raw_record, r.raw_record), f.load_id, ?
+        from {CLASSIFIED} as c
+        inner join {_BATCH_FILES} as f on c.file_index = f.file_index
+        left join {RAW_RECORDS} as r
+            on c.file_index = r.file_index and c.line_number = r.line_number
+        where c.outcome in ('quarantine', 'conflict')
+        order by c.file_index, c.line_number
         """,
-        [stream, relative, load_id, loaded_at],
+        [stream, loaded_at],
     )
 
 
 def _check_reconciliation(
-    con: duckdb.DuckDBPyConnection, stream: str, load_id: str, result: FileLoadResult
+    con: duckdb.DuckDBPyConnection, stream: str, results: dict[str, FileLoadResult]
 ) -> None:
-    """Recount what was written under this load id; it must match what was read."""
-    loaded, quarantined = con.execute(
-        f"""
-        select
-            (select count(*) from {events_table(stream)} where _load_id = $1),
-            (select count(*) from {QUARANTINE_TABLE} where load_id = $1)
-        """,
-        [load_id],
-    ).fetchone()
-    if (
-        loaded != result.rows_loaded
-        or quarantined != result.rows_quarantined
-        or not result.reconciles
-    ):
-        raise ReconciliationError(
-            f"{result.file_path}: read {result.rows_read} but wrote {loaded} events, "
-            f"{result.rows_duplicate} duplicates and {quarantined} quarantined"
-        )
+    """Recount what was written under each load id; it must match what was read."""
+    written = {
+        load_id: (loaded, quarantined)
+        for load_id, loaded, quarantined in con.execute(
+            f"""
+            with events as (
+                select _load_id as load_id, count(*) as n
+                from {events_table(stream)}
+                where _load_id in (select load_id from {_BATCH_FILES})
+                group by 1
+            ),
+            quarantined as (
+                select load_id, count(*) as n
+                from {QUARANTINE_TABLE}
+                where load_id in (select load_id from {_BATCH_FILES})
+                group by 1
+            )
+            select f.load_id, coalesce(e.n, 0), coalesce(q.n, 0)
+            from {_BATCH_FILES} as f
+            left join events as e on f.load_id = e.load_id
+            left join quarantined as q on f.load_id = q.load_id
+            """
+        ).fetchall()
+    }
+    for load_id, result in results.items():
+        loaded, quarantined = written[load_id]
+        if (
+            loaded != result.rows_loaded
+            or quarantined != result.rows_quarantined
+            or not result.reconciles
+        ):
+            raise ReconciliationError(
+                f"{result.file_path}: read {result.rows_read} but wrote {loaded} events, "
+                f"{result.rows_duplicate} duplicates and {quarantined} quarantined"
+            )
 
 
 def unreconciled_files(warehouse: Path, stream: str) -> list[dict[str, object]]:
@@ -276,15 +357,22 @@ def _record_changed_file(
 
 
 def iter_load_stream(warehouse: Path, landing_dir: Path, stream: str) -> Iterator[FileLoadResult]:
-    """Load every new file of one stream, yielding each file's result as soon as it commits.
+    """Load every new file of one stream, yielding each batch's results once it commits.
 
-    One short-lived connection serves the batch and is closed when the batch ends.
+    One short-lived connection serves the stream and is closed when it ends.
     """
     con = connect(warehouse)
     try:
         register_seed_tables(con)
+        new = []
         for path in landing_files(landing_dir, stream):
-            yield load_file(con, landing_dir, stream, path)
+            known = already_loaded(con, landing_dir, stream, path)
+            if known is None:
+                new.append(path)
+            else:
+                yield known
+        for batch in batches(new, batch_bytes()):
+            yield from load_batch(con, landing_dir, stream, batch)
     finally:
         con.close()
 

@@ -1,17 +1,39 @@
-"""Stage one landing file into a temporary table, one row per record, every field as text.
+"""Stage a batch of landing files, one row per record, every field as text.
 
-Every reader produces the same shape, `_staged(line_number, raw_record, parse_error,
-<contract fields>)`, so validation is written once. DuckDB does the reading in bulk; a
-record DuckDB cannot decode or split is kept, with its line number, as a parse error.
+Every reader produces the same shape, `_staged(file_index, line_number, raw_record,
+parse_error, <contract fields>)`, so validation is written once. DuckDB does the reading
+in bulk; a record DuckDB cannot decode or split is kept, with its line number, as a
+parse error.
+
+JSON lines take a fast path: ONE `read_json` with explicit columns over all the batch's
+files. It returns one row per non-blank line, in file order, and a row of nulls for a line
+it cannot read; where a file's row count equals its line count, a row's line number is its
+position in the file, and only the all-null rows are read again, as bytes, to tell a
+malformed or non-UTF-8 line from an object without contract fields. A file with blank
+lines (so the counts differ) takes the line-by-line path, as CSV and Parquet files do.
+The raw text of a fast-path record is read back only if the record is quarantined
+(`raw_records`).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.scan import FileScan, decode_line, line_parse_error
+
 STAGED = "_staged"
+RAW_RECORDS = "_raw_records"
+_FILE_STAGED = "_file_staged"
+_SLOW_STAGED = "_slow_staged"
+_JSONL_ROWS = "_jsonl_rows"
+_JSONL_FILES = "_jsonl_files"
+_JSONL_UNREAD = "_jsonl_unread"
 _REJECTS = "_rejects"
 _REJECT_SCANS = "_reject_scans"
 
@@ -79,41 +101,55 @@ def _json_type(field: str) -> str:
     return "JSON" if field == "properties" else "VARCHAR"
 
 
-def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> None:
-    """Stage a JSON-lines file: read raw lines, then parse each as a JSON object."""
-    _reset_rejects(con)
+def stage_jsonl_lines(
+    con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, fields: tuple[str, ...]
+) -> None:
+    """Stage a JSON-lines file line by line, numbering lines from its bytes.
+
+    The path for files the bulk reader cannot map onto lines (blank lines): every line
+    ending counted once, LF or CRLF; blank lines are not records; a line that is not UTF-8
+    is kept (undecodable bytes as `?`) with its parse error.
+    """
+    numbers: list[int] = []
+    texts: list[str] = []
+    errors: list[str | None] = []
+    data = path.read_bytes()
+    start = 0
+    for number, end in enumerate(scan.line_ends.tolist(), start=1):
+        raw = data[start:end].rstrip(b"\r")
+        start = end + 1
+        if not raw.strip():
+            continue
+        try:
+            texts.append(raw.decode("utf-8"))
+            errors.append(None)
+        except UnicodeDecodeError:
+            texts.append(decode_line(raw))
+            errors.append("invalid_encoding")
+        numbers.append(number)
     con.execute(
-        f"""
-        create or replace temp table _accepted as
-        select line from read_csv(
-            {_quote(str(path))}, columns = {{'line': 'varchar'}}, header = false,
-            delim = '\\x1f', quote = '', escape = '', auto_detect = false,
-            new_line = '\\n', {_rejects_options()}
-        )
-        """
+        "create or replace temp table _lines as select unnest(?::bigint[]) as line_number, "
+        "unnest(?::varchar[]) as line, unnest(?::varchar[]) as read_error",
+        [numbers, texts, errors],
     )
-    _numbered_lines(con, "_accepted", first_line=1)
     struct = "{" + ", ".join(f'"{f}": "{_json_type(f)}"' for f in fields) + "}"
     field_list = ", ".join(
         f"case when is_object then cast(fields.{f} as varchar) end as {f}" for f in fields
     )
     con.execute(
         f"""
-        create or replace temp table {STAGED} as
-        with lines as (
-            select line_number, rtrim(line, chr(13)) as line
-            from _accepted_numbered
-            where nullif(trim(line), '') is not null
-        ),
-        parsed as (
+        create or replace temp view {_FILE_STAGED} as
+        with parsed as (
             -- One parse per line: try() turns invalid JSON into null, and valid JSON that
             -- starts with a brace is an object (arrays and scalars are malformed records).
             select
                 line_number,
                 line,
-                try(json_transform(line, '{struct}')) as fields,
+                read_error,
+                case when read_error is null then try(json_transform(line, '{struct}')) end
+                    as fields,
                 starts_with(ltrim(line), '{{') as opens_object
-            from lines
+            from _lines
         ),
         checked as (
             select
@@ -124,11 +160,10 @@ def stage_jsonl(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, .
         select
             line_number,
             line as raw_record,
-            case when not is_object then 'malformed_record' end as parse_error,
+            coalesce(read_error, case when not is_object then 'malformed_record' end)
+                as parse_error,
             {field_list}
         from checked
-        union all
-        {_rejected_select(fields)}
         """
     )
 
@@ -154,7 +189,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...
     record = ", ".join(f"'{f}', {f}" for f in fields)
     con.execute(
         f"""
-        create or replace temp table {STAGED} as
+        create or replace temp view {_FILE_STAGED} as
         with rows as (select line_number, {columns} from _accepted_numbered)
         select
             line_number,
@@ -190,7 +225,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str,
     record = ", ".join(f"'{f}', {f}" for f in fields)
     con.execute(
         f"""
-        create or replace temp table {STAGED} as
+        create or replace temp view {_FILE_STAGED} as
         with rows as (
             select file_row_number + 1 as line_number, {", ".join(column(f) for f in fields)}
             from {source}
@@ -226,11 +261,174 @@ def _rejected_select(fields: tuple[str, ...]) -> str:
     """
 
 
-STAGERS = {"jsonl": stage_jsonl, "csv": stage_csv, "parquet": stage_parquet}
+STAGERS = {"csv": stage_csv, "parquet": stage_parquet}
 
 
 def stage_file(
     con: duckdb.DuckDBPyConnection, path: Path, file_format: str, fields: tuple[str, ...]
 ) -> None:
-    """Stage any supported file into `_staged`."""
+    """Stage one CSV or Parquet file as the `_file_staged` view (read when it is copied)."""
     STAGERS[file_format](con, path, fields)
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """One landing file of a batch: its position in the batch, format and byte scan.
+
+    The scan runs in the background while DuckDB reads; `scan` waits for it.
+    """
+
+    index: int
+    path: Path
+    file_format: str
+    pending_scan: Future[FileScan]
+
+    @property
+    def scan(self) -> FileScan:
+        return self.pending_scan.result()
+
+
+def _jsonl_columns(fields: tuple[str, ...]) -> str:
+    return "{" + ", ".join(f"{_quote(f)}: {_quote(_json_type(f))}" for f in fields) + "}"
+
+
+def _read_jsonl_bulk(
+    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
+) -> list[BatchFile]:
+    """Read every JSON-lines file of the batch at once; return the files read this way.
+
+    A file is kept on the fast path when its rows form one contiguous run of row ids as
+    long as its line count, so a row's line number is its offset in that run.
+    """
+    paths = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
+    columns = _jsonl_columns(fields)
+    try:
+        con.execute(
+            f"""
+            create or replace temp table {_JSONL_ROWS} as
+            select * from read_json(
+                {paths}, format = 'newline_delimited', columns = {columns},
+                ignore_errors = true, filename = true
+            )
+            """
+        )
+    except duckdb.Error:
+        # Input the bulk reader gives up on even with ignore_errors (e.g. a line over its
+        # object size limit): every file of the batch takes the line-by-line path.
+        typed = ", ".join(f"{f} {_json_type(f)}" for f in fields)
+        con.execute(f"create or replace temp table {_JSONL_ROWS} ({typed}, filename varchar)")
+    runs = {
+        path: (rows, first, last)
+        for path, rows, first, last in con.execute(
+            f"select filename, count(*), min(rowid), max(rowid) from {_JSONL_ROWS} group by 1"
+        ).fetchall()
+    }
+    fast = []
+    for file in files:
+        rows, first, last = runs.get(str(file.path), (0, 0, -1))
+        if rows == file.scan.lines and last - first + 1 == rows:
+            fast.append((file, first))
+    con.execute(
+        f"create or replace temp table {_JSONL_FILES} as "
+        "select unnest(?::varchar[]) as filename, unnest(?::integer[]) as file_index, "
+        "unnest(?::bigint[]) as first_rowid",
+        [[str(f.path) for f, _ in fast], [f.index for f, _ in fast], [r for _, r in fast]],
+    )
+    _classify_unread_lines(con, [f for f, _ in fast], fields)
+    return [f for f, _ in fast]
+
+
+def _classify_unread_lines(
+    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
+) -> None:
+    """Give each all-null row of the fast path its parse error and raw text, from the bytes."""
+    all_null = " and ".join(f"r.{f} is null" for f in fields)
+    unread = con.execute(
+        f"""
+        select f.file_index, r.rowid - f.first_rowid + 1
+        from {_JSONL_ROWS} as r
+        inner join {_JSONL_FILES} as f on r.filename = f.filename
+        where {all_null}
+        """
+    ).fetchall()
+    wanted: dict[int, list[int]] = defaultdict(list)
+    for file_index, line_number in unread:
+        wanted[file_index].append(line_number)
+    rows: list[tuple[int, int, str | None, str]] = []
+    for file in files:
+        for number, raw in file.scan.raw_lines(wanted.get(file.index, [])).items():
+            rows.append((file.index, number, line_parse_error(raw, fields), decode_line(raw)))
+    _create_line_table(
+        con, _JSONL_UNREAD, rows, [("parse_error", "varchar"), ("raw_record", "varchar")]
+    )
+
+
+def _create_line_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[tuple],
+    columns: Sequence[tuple[str, str]],
+) -> None:
+    """A temp table keyed by (file_index, line_number) from Python tuples, in one statement."""
+    keyed = [("file_index", "integer"), ("line_number", "bigint"), *columns]
+    selects = ", ".join(f"unnest(?::{kind}[]) as {name}" for name, kind in keyed)
+    values = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * len(keyed)
+    con.execute(f"create or replace temp table {table} as select {selects}", values)
+
+
+def stage_batch(
+    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
+) -> None:
+    """Stage every file of a batch into the `_staged` view."""
+    text_columns = ", ".join(f"{f} varchar" for f in fields)
+    con.execute(
+        f"create or replace temp table {_SLOW_STAGED} (file_index integer, "
+        f"line_number bigint, raw_record varchar, parse_error varchar, {text_columns})"
+    )
+    jsonl = [f for f in files if f.file_format == "jsonl"]
+    fast = {f.index for f in _read_jsonl_bulk(con, jsonl, fields)} if jsonl else set()
+    for file in files:
+        if file.index in fast:
+            continue
+        if file.file_format == "jsonl":
+            stage_jsonl_lines(con, file.path, file.scan, fields)
+        else:
+            stage_file(con, file.path, file.file_format, fields)
+        con.execute(f"insert into {_SLOW_STAGED} select {file.index}, * from {_FILE_STAGED}")
+    fast_select = ""
+    if jsonl:
+        values = ", ".join(
+            f"cast(r.{f} as varchar) as {f}" if f == "properties" else f"r.{f}" for f in fields
+        )
+        fast_select = f"""
+            select
+                f.file_index,
+                r.rowid - f.first_rowid + 1 as line_number,
+                u.raw_record,
+                u.parse_error,
+                {values}
+            from {_JSONL_ROWS} as r
+            inner join {_JSONL_FILES} as f on r.filename = f.filename
+            left join {_JSONL_UNREAD} as u
+                on f.file_index = u.file_index and r.rowid - f.first_rowid + 1 = u.line_number
+            union all
+        """
+    con.execute(
+        f"create or replace temp view {STAGED} as {fast_select} select * from {_SLOW_STAGED}"
+    )
+
+
+def raw_records(
+    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], missing: Sequence[tuple[int, int]]
+) -> None:
+    """Build `_raw_records(file_index, line_number, raw_record)` for the given lines."""
+    wanted: dict[int, list[int]] = defaultdict(list)
+    for file_index, line_number in missing:
+        wanted[file_index].append(line_number)
+    rows = [
+        (file.index, number, decode_line(raw))
+        for file in files
+        if file.index in wanted
+        for number, raw in file.scan.raw_lines(wanted[file.index]).items()
+    ]
+    _create_line_table(con, RAW_RECORDS, rows, [("raw_record", "varchar")])

@@ -1,4 +1,8 @@
-"""A load killed in the middle leaves nothing half-done: the rerun finishes the work."""
+"""A load killed in the middle leaves nothing half-done: the rerun finishes the work.
+
+Files are committed in batches; a small batch size makes several batches of these files,
+so the kill lands after one batch committed and while the next is under way.
+"""
 
 from __future__ import annotations
 
@@ -36,21 +40,24 @@ def write_landing(root: Path) -> int:
 def test_killed_load_reruns_to_the_same_warehouse_as_an_uninterrupted_one(tmp_path: Path):
     landing = tmp_path / "landing"
     written = write_landing(landing)
+    file_mb = (landing / "marketing" / "part-000.jsonl").stat().st_size / (1 << 20)
     killed = tmp_path / "killed.duckdb"
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.ingest", "--landing", str(landing), "--warehouse", str(killed)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "FUNNEL_INGEST_BATCH_MB": str(2.5 * file_mb)},  # two files a batch
     )  # fmt: skip
     assert process.stdout is not None
-    first = json.loads(process.stdout.readline())  # one file committed, the next under way
+    first = json.loads(process.stdout.readline())  # one batch committed, the next under way
     assert first["status"] == "loaded"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
     partial = table(killed, "select count(*) from raw.marketing_events")[0][0]
     assert 0 < partial < written, "the kill must land in the middle of the load"
+    assert partial % EVENTS_PER_FILE == 0, "only whole files are committed"
 
     load_all(killed, landing)
     reference = tmp_path / "reference.duckdb"

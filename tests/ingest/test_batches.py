@@ -1,0 +1,198 @@
+"""Batches of files: the bulk JSON reader, line numbers and duplicates across files.
+
+Every expected value is worked out by hand from the lines written here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from orchestration.ingest import readers
+from orchestration.ingest.loader import load_all
+from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
+
+
+def view(event_id: str, anonymous_id: str = "anon-1") -> dict:
+    return {**PAGE_VIEW, "event_id": event_id, "anonymous_id": anonymous_id}
+
+
+def ledger(warehouse: Path) -> list[tuple]:
+    return table(
+        warehouse,
+        "select file_path, rows_read, rows_loaded, rows_duplicate, rows_quarantined "
+        "from raw.load_ledger order by file_path",
+    )
+
+
+def quarantined(warehouse: Path) -> list[tuple]:
+    return table(
+        warehouse,
+        "select file_path, line_number, reason, raw_record from raw.quarantined_records "
+        "order by file_path, line_number",
+    )
+
+
+def test_bad_lines_in_the_middle_keep_their_line_numbers(tmp_path: Path):
+    landing = tmp_path / "landing"
+    unknown = b'{"event_type": "page_scrolled",  "event_id": "u1", "occurred_at": "2025-03-01T10:00:00Z", "anonymous_id": "a"}'
+    write_jsonl(
+        landing / "marketing" / "a.jsonl",
+        [
+            view("m1"),                                  # 1 loads
+            b'{"event_id": "m2", "event_type": ',        # 2 malformed (truncated)
+            view("m3"),                                  # 3 loads
+            b'{"event_id": "m4", "x": "\xff"}',          # 4 not UTF-8
+            b"[1, 2]",                                   # 5 an array, not an object
+            b"null",                                     # 6 a scalar
+            b'{"colour": "blue"}',                       # 7 an object without contract fields
+            unknown,                                     # 8 unknown event type, kept verbatim
+            view("m9"),                                  # 9 loads
+        ],
+    )  # fmt: skip
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 2") == [
+        ("m1", 1), ("m3", 3), ("m9", 9),
+    ]  # fmt: skip
+    rows = quarantined(warehouse)
+    assert [(line, reason) for _, line, reason, _ in rows] == [
+        (2, "malformed_record"),
+        (4, "invalid_encoding"),
+        (5, "malformed_record"),
+        (6, "malformed_record"),
+        (7, "missing_required_field"),
+        (8, "unknown_event_type"),
+    ]
+    raw = {line: record for _, line, _, record in rows}
+    assert raw[2] == '{"event_id": "m2", "event_type": '
+    assert raw[4] == '{"event_id": "m4", "x": "?"}'  # the undecodable byte, as a `?`
+    assert raw[8] == unknown.decode()
+    assert ledger(warehouse) == [("marketing/a.jsonl", 9, 3, 0, 6)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_blank_lines_and_crlf_do_not_shift_line_numbers(tmp_path: Path, newline: str):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "a.jsonl", [view("a1"), b"{oops", view("a3")])
+    lines = [
+        json.dumps(view("b1")),
+        "",
+        json.dumps(view("b3")),
+        "   ",
+        "{oops",
+        json.dumps(view("b6")),
+    ]
+    path = landing / "marketing" / "b.jsonl"
+    path.write_bytes(newline.join(lines).encode())  # no newline after the last line
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 1") == [
+        ("a1", 1), ("a3", 3), ("b1", 1), ("b3", 3), ("b6", 6),
+    ]  # fmt: skip
+    assert [(path, line, reason, raw) for path, line, reason, raw in quarantined(warehouse)] == [
+        ("marketing/a.jsonl", 2, "malformed_record", "{oops"),
+        ("marketing/b.jsonl", 5, "malformed_record", "{oops"),
+    ]
+    assert ledger(warehouse) == [
+        ("marketing/a.jsonl", 3, 2, 0, 1),
+        ("marketing/b.jsonl", 4, 3, 0, 1),
+    ]
+
+
+def test_crlf_lines_keep_their_numbers(tmp_path: Path):
+    landing = tmp_path / "landing"
+    path = landing / "marketing" / "a.jsonl"
+    path.parent.mkdir(parents=True)
+    lines = [json.dumps(view("c1")), json.dumps(view("c2")), "{oops", json.dumps(view("c4"))]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 2") == [
+        ("c1", 1), ("c2", 2), ("c4", 4),
+    ]  # fmt: skip
+    assert [(line, raw) for _, line, _, raw in quarantined(warehouse)] == [(3, "{oops")]
+
+
+def test_duplicates_and_conflicts_across_the_files_of_one_batch(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "1.jsonl", [view("d1"), view("d2")])
+    write_jsonl(
+        landing / "marketing" / "2.jsonl",
+        [
+            view("d1"),                  # 1 the same as 1.jsonl line 1: duplicate
+            view("d2", "someone-else"),  # 2 d2 with other content: conflict
+            view("d3"),                  # 3 new: loads
+            view("d3"),                  # 4 again in the same file: duplicate
+        ],
+    )  # fmt: skip
+    write_jsonl(
+        landing / "marketing" / "3.jsonl",
+        [view("d3", "someone-else"), view("d2")],  # conflict with 2.jsonl; duplicate of 1.jsonl
+    )
+    warehouse = tmp_path / "w.duckdb"
+    results = load_all(warehouse, landing)
+    assert len({r.status for r in results}) == 1 and all(r.reconciles for r in results)
+    assert ledger(warehouse) == [
+        ("marketing/1.jsonl", 2, 2, 0, 0),
+        ("marketing/2.jsonl", 4, 1, 2, 1),
+        ("marketing/3.jsonl", 2, 0, 1, 1),
+    ]
+    assert [(path, line, reason) for path, line, reason, _ in quarantined(warehouse)] == [
+        ("marketing/2.jsonl", 2, "conflicting_event_id"),
+        ("marketing/3.jsonl", 1, "conflicting_event_id"),
+    ]
+    assert table(warehouse, "select event_id, _file_path, _line_number from raw.marketing_events order by 1") == [
+        ("d1", "marketing/1.jsonl", 1), ("d2", "marketing/1.jsonl", 2), ("d3", "marketing/2.jsonl", 3),
+    ]  # fmt: skip
+
+
+def test_repeats_of_an_event_already_in_the_log_are_judged_against_the_log(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "1.jsonl", [FORM_FILL])
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    other = {**FORM_FILL, "email": "other@acme.com"}
+    write_jsonl(landing / "marketing" / "2.jsonl", [other, FORM_FILL, other])
+    load_all(warehouse, landing)
+    assert ledger(warehouse)[1] == ("marketing/2.jsonl", 3, 0, 1, 2)
+    assert [line for _, line, _, _ in quarantined(warehouse)] == [1, 3]
+
+
+@pytest.mark.parametrize("batch_mb", ["0.000001", "1000"])
+def test_the_batch_size_does_not_change_the_result(tmp_path: Path, monkeypatch, batch_mb: str):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "1.jsonl", [view("b1"), b"{", view("b2")])
+    write_jsonl(landing / "marketing" / "2.jsonl", [view("b2"), view("b1", "x"), view("b3")])
+    write_jsonl(landing / "marketing" / "3.jsonl", [view("b3"), b"", view("b4")])
+    reference = tmp_path / "one_file_at_a_time.duckdb"
+    monkeypatch.setenv("FUNNEL_INGEST_BATCH_MB", "0.000001")
+    load_all(reference, landing)
+    warehouse = tmp_path / "w.duckdb"
+    monkeypatch.setenv("FUNNEL_INGEST_BATCH_MB", batch_mb)
+    load_all(warehouse, landing)
+    assert snapshot(warehouse) == snapshot(reference)
+    assert ledger(warehouse) == [
+        ("marketing/1.jsonl", 3, 2, 0, 1),
+        ("marketing/2.jsonl", 3, 1, 1, 1),
+        ("marketing/3.jsonl", 2, 1, 1, 0),
+    ]
+
+
+def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path, monkeypatch):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "a.jsonl", [view("h1"), b"{", view("h3")])
+    write_jsonl(landing / "marketing" / "b.jsonl", [view("h1"), view("h2")])
+    expected = tmp_path / "bulk.duckdb"
+    load_all(expected, landing)
+    # A columns spec read_json rejects stands in for input it gives up on.
+    monkeypatch.setattr(readers, "_jsonl_columns", lambda fields: "{'event_id': 'NOT_A_TYPE'}")
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert snapshot(warehouse) == snapshot(expected)
+    assert ledger(warehouse) == [
+        ("marketing/a.jsonl", 3, 2, 0, 1),
+        ("marketing/b.jsonl", 2, 1, 1, 0),
+    ]
