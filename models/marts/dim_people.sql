@@ -1,3 +1,8 @@
+{#- One row per person: their latest event's journey, account, firmographics and stage.
+    Still a table: it is keyed by person, not journey, so the delete-by-journey pre-hook of
+    the journey marts does not fit. Incremental would need a delete+insert by person over
+    the people with events in int_journeys_scoped's journeys (before and after the run)
+    plus removing people left with no events by identity stitching; not done yet. -#}
 with
 
 journey_events as (
