@@ -27,8 +27,9 @@ from tests.e2e.test_incremental_equals_full_refresh import split_landing
 INCREMENTAL_MARTS = {
     "marts.stage_attribution": "stage_entry_id, attribution_model_key, touch_event_id",
     "quality.stage_sla_clocks": "stage_entry_id",
+    "marts.dim_people": "person_key",
 }
-BUILD = ["build", "--select", "+stage_attribution", "+stage_sla_clocks",
+BUILD = ["build", "--select", "+stage_attribution", "+stage_sla_clocks", "+dim_people",
          "--indirect-selection", "cautious", "--exclude", "test_type:unit"]  # fmt: skip
 
 
