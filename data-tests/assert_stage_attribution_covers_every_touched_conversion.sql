@@ -1,13 +1,22 @@
 {#- Every forward stage entry with at least one marketing touch at or before its entering
-    event has attribution rows, and no other entry has any. -#}
+    event has attribution rows, and no other entry has any. On an incremental run only the
+    journeys this run wrote are compared (rows_written_this_run): the journey facts and
+    stage_attribution replace the same journeys. -#}
 with
 
 entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
+    where {{ rows_written_this_run() }}
 ),
 
 journey_events as (
     select * from {{ ref('fct_customer_journey') }}
+    where {{ rows_written_this_run() }}
+),
+
+attribution as (
+    select * from {{ ref('stage_attribution') }}
+    where {{ rows_written_this_run() }}
 ),
 
 roles as (
@@ -30,7 +39,7 @@ touched_conversions as (
 ),
 
 attributed as (
-    select distinct stage_entry_id from {{ ref('stage_attribution') }}
+    select distinct stage_entry_id from attribution
 ),
 
 final as (

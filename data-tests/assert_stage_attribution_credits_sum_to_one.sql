@@ -1,13 +1,20 @@
 {#- Every conversion with touches before it gets credits under every attribution model,
-    and they sum to one (credits are kept to 6 decimals, hence the tolerance). -#}
+    and they sum to one (credits are kept to 6 decimals, hence the tolerance). On an
+    incremental run only the journeys this run wrote are checked (rows_written_this_run):
+    a conversion's credits all belong to its journey. -#}
 with
+
+attribution as (
+    select * from {{ ref('stage_attribution') }}
+    where {{ rows_written_this_run() }}
+),
 
 credits as (
     select
         stage_entry_id,
         attribution_model_key,
         sum(attribution_credit) as total_credit
-    from {{ ref('stage_attribution') }}
+    from attribution
     group by stage_entry_id, attribution_model_key
 ),
 

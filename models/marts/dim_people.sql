@@ -1,13 +1,59 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='person_key',
+        on_schema_change='fail',
+        post_hook="{{ delete_people_without_events() }}",
+    )
+}}
+{#- One row per person: their latest event's journey, account, firmographics and stage.
+    Incremental by person: a person's row comes from their latest event, which changes only
+    when one of their events is in a journey int_journeys_scoped re-derives this run. So the
+    people re-ranked are those with an event in a re-derived journey now, plus those whose
+    latest event was in one (identity stitching can move it away); their rows are replaced
+    (delete+insert on person_key) from all of their events, and people left with no event at
+    all are removed (post-hook). -#}
 with
 
 journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-people_events as (
-    select * from journey_events
-    where person_key is not null
-),
+{% if is_incremental() -%}
+    scoped_journeys as (
+        select * from {{ ref('int_journeys_scoped') }}
+    ),
+
+    previous_people as (
+        select * from {{ this }}
+    ),
+
+    people_in_scope as (
+        select journey_events.person_key
+        from journey_events
+        inner join scoped_journeys
+            on journey_events.journey_key = scoped_journeys.journey_key
+        where journey_events.person_key is not null
+        union
+        select previous_people.person_key
+        from previous_people
+        inner join scoped_journeys
+            on previous_people.journey_key = scoped_journeys.journey_key
+    ),
+
+    people_events as (
+        select journey_events.*
+        from journey_events
+        inner join people_in_scope
+            on journey_events.person_key = people_in_scope.person_key
+    ),
+{%- else -%}
+    people_events as (
+        select * from journey_events
+        where person_key is not null
+    ),
+{%- endif %}
 
 latest_events as (
     select
@@ -37,3 +83,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

@@ -1,6 +1,10 @@
 {#- Who each journey is for reporting: when it entered the funnel (its cohort), which
     campaign brought it in, and its segment. Every funnel, cost and plan mart groups
-    journeys by these same attributes. -#}
+    journeys by these same attributes.
+    A table, not incremental through int_journeys_scoped: company_size is the person's (from
+    dim_people, their latest event, which can lie in another journey) and the acquisition
+    channel falls back to the campaign's (dim_campaigns), so a day's events can change the
+    rows of journeys the day did not touch. -#}
 with
 
 journey_events as (

@@ -1,17 +1,55 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_scoped_journeys() }}",
+    )
+}}
 {#- Credit for every forward stage entry (a conversion) shared among the marketing touches
     of the journey up to and including the converting event, under every attribution model
     of the attribution_models seed. A touch's raw weight is the sum of the weights of the
     positions it holds (first, lead, last, other) plus its every-touch weight, decayed by
     age where the model has a half-life; credits are the raw weights normalised to sum to
-    one per conversion and model. -#}
+    one per conversion and model.
+
+    Incremental like the journey facts: every column is computed from one journey's own
+    events and stage entries (positions, ages and the normalisation are per conversion; the
+    attributed revenue is the credit times the conversion's own won amount, no whole-table
+    aggregate), so the journeys int_journeys_scoped re-derives this run are deleted (pre-hook)
+    and derived again in full, and the result equals a full refresh. -#}
 with
 
-stage_entries as (
+all_stage_entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-journey_events as (
+all_journey_events as (
     select * from {{ ref('fct_customer_journey') }}
+),
+
+{% if is_incremental() -%}
+    scoped_journeys as (
+        select * from {{ ref('int_journeys_scoped') }}
+    ),
+{%- endif %}
+
+stage_entries as (
+    select all_stage_entries.*
+    from all_stage_entries
+    {% if is_incremental() -%}
+        inner join scoped_journeys
+            on all_stage_entries.journey_key = scoped_journeys.journey_key
+    {%- endif %}
+),
+
+journey_events as (
+    select all_journey_events.*
+    from all_journey_events
+    {% if is_incremental() -%}
+        inner join scoped_journeys
+            on all_journey_events.journey_key = scoped_journeys.journey_key
+    {%- endif %}
 ),
 
 roles as (
@@ -180,3 +218,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

@@ -1,6 +1,9 @@
 {#- Journeys still in a stage longer than the stage's SLA allows, as of the latest event in
     the warehouse. The SLA clock starts when the journey entered the stage, or, for SLAs
-    with a clock-starting event (the handoff), at the latest such event in the stage. -#}
+    with a clock-starting event (the handoff), at the latest such event in the stage.
+    A table on purpose: every row is measured against the latest event in the warehouse
+    ("now"), so on each run any open journey can become stalled or stay stalled longer
+    although none of its own events changed; there are no fixed rows to keep. -#}
 with
 
 journey_events as (

@@ -1,7 +1,11 @@
 {#- Every evaluation of an agreed business rule: one row per rule and thing it was checked
     on (a handoff, an MQL entry, a rejection, a stage entry with an SLA, an opportunity, a
     won deal), whether it was kept, and if not by how much it was broken. Rule keys and
-    severities come from the data_quality_rules seed; items not yet due are not evaluated. -#}
+    severities come from the data_quality_rules seed; items not yet due are not evaluated.
+    A table on purpose: the handoff and stage SLA evaluations exist once they are due and
+    carry verdicts measured to the end of the data (handoff_responses, stage_sla_clocks), so
+    each run adds and changes rows of journeys no new event touched. Splitting the
+    per-journey rules into an incremental model is the next step if this grows. -#}
 with
 
 handoffs as (

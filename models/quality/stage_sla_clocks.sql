@@ -1,12 +1,49 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_scoped_journeys() }}",
+            "{% if is_incremental() %}delete from {{ this }} where left_at is null{% endif %}",
+        ],
+    )
+}}
 {#- Every entry into a stage whose SLA is clocked from the stage entry (stage_slas without
     a clock-starting event), with how long the journey stayed and whether that broke the
     SLA. A journey still in the stage breaks it once the SLA has run out by the end of the
-    data. -#}
+    data.
+
+    Incremental: a clock that has stopped (the journey left the stage) depends only on its
+    own journey, so it is re-derived only when int_journeys_scoped re-derives the journey;
+    a clock still running depends on the end of the data too (hours in stage, due,
+    breached), so every running clock is deleted (second pre-hook) and measured again on
+    every run. Each entry is inserted once: its journey is in scope, or it is still open. -#}
 with
 
-stage_entries as (
+all_stage_entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
+
+{% if is_incremental() -%}
+    scoped_journeys as (
+        select * from {{ ref('int_journeys_scoped') }}
+    ),
+
+    stage_entries as (
+        select all_stage_entries.*
+        from all_stage_entries
+        where
+            all_stage_entries.next_stage_entered_at is null
+            or all_stage_entries.journey_key in (
+                select scoped_journeys.journey_key from scoped_journeys
+            )
+    ),
+{%- else -%}
+    stage_entries as (
+        select * from all_stage_entries
+    ),
+{%- endif %}
 
 journey_events as (
     select * from {{ ref('fct_customer_journey') }}
@@ -76,3 +113,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

@@ -11,6 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from orchestration.seeds import lead_rule
@@ -102,3 +103,52 @@ def test_days_preceding_limits_the_window(rendered: dict):
 
 def test_last_value_ignore_nulls_carries_the_last_known_value(rendered: dict):
     assert rendered["carried"] == "a,a,c,c"
+
+
+SCOPE_INLINE = """
+select
+    (select count(*) from {{ ref('stage_attribution') }}
+     where {{ rows_written_this_run() }}) as rows_in_scope,
+    (select count(*) from {{ ref('stage_attribution') }}
+     where {{ keys_written_this_run('stage_entry_id', relation=ref('stage_attribution')) }})
+        as keys_in_scope
+"""
+
+
+def _show_row(database: Path, inline: str) -> dict:
+    result = dbt(["show", "--inline", inline, "--output", "json", "--log-format", "json"], database)
+    for line in result.stdout.splitlines():
+        preview = json.loads(line).get("data", {}).get("preview")
+        if preview:
+            return json.loads(preview)[0]
+    raise AssertionError("dbt show printed no preview:\n" + result.stdout[-3000:])
+
+
+def test_test_scope_is_everything_on_a_full_build_and_the_written_rows_after(
+    warehouse: BuiltWarehouse, tmp_path: Path
+):
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy2(warehouse.database, database)
+    total = warehouse.scalar("select count(*) from marts.stage_attribution")
+    full = _show_row(database, SCOPE_INLINE)
+    assert full == {"rows_in_scope": total, "keys_in_scope": total}
+
+    # As after an incremental run that re-derived one journey.
+    with duckdb.connect(str(database)) as con:
+        journey, rows = con.execute(
+            "select journey_key, count(*) from marts.stage_attribution"
+            " group by journey_key order by count(*) desc, journey_key limit 1"
+        ).fetchone()
+        con.execute(
+            "create or replace table intermediate.int_journeys_scoped as"
+            " select ? as journey_key, false as is_full_build",
+            [journey],
+        )
+        # A planted duplicate of one of its rows under another journey: counted by key.
+        con.execute(
+            "insert into marts.stage_attribution select * replace ('elsewhere' as journey_key)"
+            " from marts.stage_attribution where journey_key = ? limit 1",
+            [journey],
+        )
+    scoped = _show_row(database, SCOPE_INLINE)
+    assert scoped == {"rows_in_scope": rows, "keys_in_scope": rows + 1}

@@ -1,0 +1,63 @@
+{#- Scope of a data test on an incremental journey mart: a SQL predicate on the tested
+    rows, `true` on a full build (int_journeys_scoped marks it) and while dbt only parses.
+
+    rows_written_this_run(): the rows of the journeys int_journeys_scoped re-derived this
+    run, i.e. the rows this run wrote. For tests whose verdict on a row depends on that row
+    alone (not_null, accepted values, relationships to a parent that the same run keeps
+    whole) and for singular tests grouped by journey (credits per conversion, stage order).
+
+    keys_written_this_run(key_column): every row, old or new, whose key occurs among the
+    rows this run wrote. For uniqueness tests: a new row duplicating an old row of a journey
+    outside the scope is still found, because the old row shares the key and is counted too.
+    Composite keys give their leading column (stage_entry_id for stage_attribution).
+
+    The tested relation is `relation` when given (singular tests), otherwise the model the
+    generic test is attached to. Generic tests call these through their `where` config,
+    escaped so that dbt renders it when the test runs (see get_where_subquery):
+    where: "{% raw %}{{ keys_written_this_run('event_id') }}{% endraw %}" -#}
+{% macro rows_written_this_run(journey_column='journey_key') -%}
+    {%- set scoped = _journeys_scoped_this_run() -%}
+    {%- if scoped is none -%}
+        true
+    {%- else -%}
+        {{ journey_column }} in (select scoped.journey_key from {{ scoped }} as scoped)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro keys_written_this_run(key_column, relation=none, journey_column='journey_key') -%}
+    {%- set scoped = _journeys_scoped_this_run() -%}
+    {%- if scoped is none -%}
+        true
+    {%- else -%}
+        {%- set tested = relation if relation is not none else _tested_relation() -%}
+        {{ key_column }} in (
+            select written.{{ key_column }}
+            from {{ tested }} as written
+            where written.{{ journey_column }} in (
+                select scoped.journey_key from {{ scoped }} as scoped
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- int_journeys_scoped when this run is incremental, none on a full build (every journey
+    in scope, so there is nothing to restrict) or while parsing. -#}
+{% macro _journeys_scoped_this_run() -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.int_journeys_scoped'] -%}
+    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {%- if relation is none -%}{{ return(none) }}{%- endif -%}
+    {%- set result = run_query(
+        'select coalesce(bool_or(is_full_build), false) from ' ~ relation
+    ) -%}
+    {%- if result.columns[0].values()[0] -%}{{ return(none) }}{%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+{#- The relation of the model a generic test is attached to. -#}
+{% macro _tested_relation() -%}
+    {%- set node = graph.nodes[model.attached_node] -%}
+    {{ return(api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias
+    )) }}
+{%- endmacro %}
