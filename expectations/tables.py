@@ -19,16 +19,18 @@ from great_expectations.expectations.row_conditions import Condition
 from expectations.suites import SuiteSpec, copies_column
 
 VECTOR_ROWS = 2048  # DuckDB's vector size: chunks are fetched in whole vectors
-BATCH_ROWS = 250 * VECTOR_ROWS
+BATCH_ROWS = 128 * VECTOR_ROWS  # 262,144 rows: 0.8 GB peak on the 9M-row raw stream
 # DuckDB's own share of the checking process; the rest of the memory goes to the batches.
-READER_MEMORY_LIMIT = "1GB"
+READER_MEMORY_LIMIT = "512MB"
 
 
 def connect(database: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection that spills to the temp folder instead of beside the database."""
     spill = Path(tempfile.gettempdir()) / "funnel_gx_duckdb"
     config = {"memory_limit": READER_MEMORY_LIMIT, "temp_directory": str(spill)}
-    return duckdb.connect(str(database), read_only=True, config=config)
+    con = duckdb.connect(str(database), read_only=True, config=config)
+    con.execute("set enable_progress_bar = false")  # no bars in the Dagster logs
+    return con
 
 
 def _condition_columns(condition: object) -> set[str]:
