@@ -1,22 +1,33 @@
 """Run a suite on a table through pandas, and build the GX Data Docs.
 
 GX over SQL through duckdb-engine fails silently on this stack (every expectation errors
-and reports nothing), so tables are read with DuckDB into a DataFrame and validated with
-GX's pandas engine. An expectation that raises is never taken as passed.
+and reports nothing), so tables are read with DuckDB into DataFrames and validated with
+GX's pandas engine. A large table is validated in bounded batches (expectations/tables.py)
+whose results are combined into one whole-table result (expectations/combine.py): the
+same counts, samples and Data Docs as one DataFrame of the whole table. An expectation
+that raises is never taken as passed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core.expectation_validation_result import (
+    ExpectationSuiteValidationResult,
+)
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+)
 
-from expectations import rules
+from expectations import combine, rules, tables
 from expectations.suites import SuiteSpec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -69,12 +80,6 @@ class SuiteOutcome:
         for outcome in self.outcomes:
             counts[outcome.rule_key] = counts.get(outcome.rule_key, 0) + outcome.failing_rows
         return counts
-
-
-def read_table(database: Path, sql: str) -> pd.DataFrame:
-    """A table of the warehouse as a DataFrame (read-only connection)."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql).df()
 
 
 def _context(docs_dir: Path | None) -> gx.data_context.AbstractDataContext:
@@ -131,39 +136,88 @@ def _outcome(result: object, id_column: str) -> ExpectationOutcome:
     )
 
 
-def validate(spec: SuiteSpec, frame: pd.DataFrame, docs_dir: Path | None = None) -> SuiteOutcome:
-    """Validate a DataFrame against one suite; build the Data Docs into `docs_dir` if given."""
-    context = _context(docs_dir)
+def _validation(
+    context: gx.data_context.AbstractDataContext, spec: SuiteSpec
+) -> gx.ValidationDefinition:
     batch_definition = (
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset(spec.name)
         .add_batch_definition_whole_dataframe("whole_table")
     )
     suite = context.suites.add(spec.suite())
-    validation = context.validation_definitions.add(
+    return context.validation_definitions.add(
         gx.ValidationDefinition(name=spec.name, data=batch_definition, suite=suite)
     )
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs_dir else []
-    checkpoint = context.checkpoints.add(
-        gx.Checkpoint(
-            name=spec.name,
-            validation_definitions=[validation],
-            actions=actions,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [spec.id_column],
-                "partial_unexpected_count": SAMPLE_SIZE,
-            },
+
+
+def _result_format(spec: SuiteSpec) -> dict:
+    return {
+        "result_format": "COMPLETE",
+        "unexpected_index_column_names": [spec.id_column],
+        "partial_unexpected_count": SAMPLE_SIZE,
+    }
+
+
+def validate(spec: SuiteSpec, frame: pd.DataFrame, docs_dir: Path | None = None) -> SuiteOutcome:
+    """Validate a DataFrame (the whole table) against one suite; build the Data Docs into
+    `docs_dir` if given."""
+    frame = tables.with_copies(frame.copy(), spec, tables.frame_duplicates(frame, spec))
+    return validate_batches(spec, iter([frame]), len(frame), docs_dir)
+
+
+def validate_batches(
+    spec: SuiteSpec,
+    batches: Iterator[pd.DataFrame],
+    row_count: int,
+    docs_dir: Path | None = None,
+) -> SuiteOutcome:
+    """Validate a table given as consecutive batches (each indexed by its rows' positions
+    in the table) and combine the results into the one whole-table result."""
+    context = _context(docs_dir)
+    validation = _validation(context, spec)
+    run_id = RunIdentifier(run_time=datetime.now(UTC))
+    results = [
+        validation.run(
+            batch_parameters={"dataframe": batch},
+            result_format=_result_format(spec),
+            run_id=run_id,
         )
+        for batch in batches
+    ]
+    combined = combine.suite_results(results, _result_format(spec))
+    if docs_dir is not None:
+        _build_docs(context, validation, combined)
+    return SuiteOutcome(
+        spec.name, row_count, [_outcome(r, spec.id_column) for r in combined.results]
     )
-    result = checkpoint.run(batch_parameters={"dataframe": frame})
-    (run,) = result.run_results.values()
-    return SuiteOutcome(spec.name, len(frame), [_outcome(r, spec.id_column) for r in run.results])
 
 
-def validate_table(spec: SuiteSpec, database: Path, docs_dir: Path | None = None) -> SuiteOutcome:
-    """Validate the table a suite reads, in the given warehouse."""
-    return validate(spec, read_table(database, spec.sql), docs_dir)
+def _build_docs(
+    context: gx.data_context.AbstractDataContext,
+    validation: gx.ValidationDefinition,
+    combined: ExpectationSuiteValidationResult,
+) -> None:
+    """Store the combined result in place of the last batch's and render the Data Docs
+    of it, as the checkpoint's UpdateDataDocsAction did for one batch."""
+    store = context.validation_results_store
+    (result_id,) = store.list_keys()  # every batch ran under one run id: one key
+    store.set(result_id, combined)
+    context.build_data_docs(
+        site_names=["warehouse"],
+        resource_identifiers=[result_id, ExpectationSuiteIdentifier(name=validation.suite.name)],
+    )
+
+
+def validate_table(
+    spec: SuiteSpec,
+    database: Path,
+    docs_dir: Path | None = None,
+    batch_rows: int = tables.BATCH_ROWS,
+) -> SuiteOutcome:
+    """Validate the table a suite reads, in the given warehouse, `batch_rows` rows at a time."""
+    with tables.connect(database) as con:
+        batches = tables.table_batches(con, spec, batch_rows)
+        return validate_batches(spec, batches, tables.table_rows(con, spec), docs_dir)
 
 
 def docs_dir_beside(database: Path) -> Path:
