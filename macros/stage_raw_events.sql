@@ -1,7 +1,7 @@
 {#- Renames and types one raw event stream. Both streams share the raw contract, so their
     staging models share this one definition. No deduplication here: the loader admits each
-    event_id once across all streams, and the source's unique test holds it to that, so a
-    second sort of every event would buy nothing. -#}
+    event_id once across all streams, and assert_event_ids_unique_across_streams holds it
+    to that, so a second sort of every event would buy nothing. -#}
 {% macro stage_raw_events(source_relation) -%}
 with
 
