@@ -21,33 +21,33 @@ journey_events as (
 ),
 
 {% if is_incremental() -%}
-    scoped_journeys as (
-        select * from {{ ref('int_journeys_scoped') }}
-    ),
+scoped_journeys as (
+    select * from {{ ref('int_journeys_scoped') }}
+),
 
-    previous_people as (
-        select * from {{ this }}
-    ),
+previous_people as (
+    select * from {{ this }}
+),
 
-    people_in_scope as (
-        select journey_events.person_key
-        from journey_events
-        inner join scoped_journeys
-            on journey_events.journey_key = scoped_journeys.journey_key
-        where journey_events.person_key is not null
-        union
-        select previous_people.person_key
-        from previous_people
-        inner join scoped_journeys
-            on previous_people.journey_key = scoped_journeys.journey_key
-    ),
+people_in_scope as (
+    select journey_events.person_key
+    from journey_events
+    inner join scoped_journeys
+        on journey_events.journey_key = scoped_journeys.journey_key
+    where journey_events.person_key is not null
+    union
+    select previous_people.person_key
+    from previous_people
+    inner join scoped_journeys
+        on previous_people.journey_key = scoped_journeys.journey_key
+),
 
-    people_events as (
-        select journey_events.*
-        from journey_events
-        inner join people_in_scope
-            on journey_events.person_key = people_in_scope.person_key
-    ),
+people_events as (
+    select journey_events.*
+    from journey_events
+    inner join people_in_scope
+        on journey_events.person_key = people_in_scope.person_key
+),
 {%- else -%}
     people_events as (
         select * from journey_events

@@ -29,26 +29,37 @@ all_journey_events as (
 ),
 
 {% if is_incremental() -%}
-    scoped_journeys as (
-        select * from {{ ref('int_journeys_scoped') }}
-    ),
+scoped_journeys as (
+    select * from {{ ref('int_journeys_scoped') }}
+),
 {%- endif %}
 
 stage_entries as (
     select all_stage_entries.*
     from all_stage_entries
     {% if is_incremental() -%}
-        inner join scoped_journeys
-            on all_stage_entries.journey_key = scoped_journeys.journey_key
+    inner join scoped_journeys
+        on all_stage_entries.journey_key = scoped_journeys.journey_key
     {%- endif %}
 ),
 
 journey_events as (
-    select all_journey_events.*
+    {#- Only the columns read below: this CTE has two readers, and DuckDB materializes such a
+        CTE whole, so `*` would copy every column of every event. -#}
+    select
+        all_journey_events.event_id,
+        all_journey_events.journey_key,
+        all_journey_events.event_sequence_number,
+        all_journey_events.occurred_at,
+        all_journey_events.amount,
+        all_journey_events.is_touch,
+        all_journey_events.campaign_id,
+        all_journey_events.channel,
+        all_journey_events.content_id
     from all_journey_events
     {% if is_incremental() -%}
-        inner join scoped_journeys
-            on all_journey_events.journey_key = scoped_journeys.journey_key
+    inner join scoped_journeys
+        on all_journey_events.journey_key = scoped_journeys.journey_key
     {%- endif %}
 ),
 

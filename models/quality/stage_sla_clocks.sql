@@ -26,19 +26,19 @@ all_stage_entries as (
 ),
 
 {% if is_incremental() -%}
-    scoped_journeys as (
-        select * from {{ ref('int_journeys_scoped') }}
-    ),
+scoped_journeys as (
+    select * from {{ ref('int_journeys_scoped') }}
+),
 
-    stage_entries as (
-        select all_stage_entries.*
-        from all_stage_entries
-        where
-            all_stage_entries.next_stage_entered_at is null
-            or all_stage_entries.journey_key in (
-                select scoped_journeys.journey_key from scoped_journeys
-            )
-    ),
+stage_entries as (
+    select all_stage_entries.*
+    from all_stage_entries
+    where
+        all_stage_entries.next_stage_entered_at is null
+        or all_stage_entries.journey_key in (
+            select scoped_journeys.journey_key from scoped_journeys
+        )
+),
 {%- else -%}
     stage_entries as (
         select * from all_stage_entries
