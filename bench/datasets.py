@@ -16,13 +16,14 @@ import re
 import shutil
 import zlib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 NEW_DAYS = 5
 LATE_SHARE = 1 / 250
 DAILY_FOLDER = "daily"
-_OCCURRED = re.compile(rb'"occurred_at":"(\d{4}-\d{2}-\d{2})')
+_OCCURRED = re.compile(rb'"occurred_at":"([^"]*)"')
+_DAY = re.compile(rb"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,21 @@ def _is_late(line: bytes) -> bool:
     return zlib.crc32(line) % round(1 / LATE_SHARE) == 0
 
 
+def _occurred_day(line: bytes) -> bytes | None:
+    """The UTC day a record occurred on, as the loader will read it: a timestamp with an
+    offset (`...T18:38:59-08:00`) can fall on the next UTC day. None when unreadable."""
+    found = _OCCURRED.search(line)
+    if not found:
+        return None
+    try:
+        moment = datetime.fromisoformat(found.group(1).decode())
+    except ValueError:  # a bad timestamp: its leading date decides, if it has one
+        return found.group(1)[:10] if _DAY.match(found.group(1)) else None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date().isoformat().encode()
+
+
 def split_jsonl(generated: Path, out: Path) -> Split:
     """Write `out/history` and `out/daily` from a generated JSONL landing directory."""
     cutoff = _cutoff(generated)
@@ -87,11 +103,11 @@ def split_jsonl(generated: Path, out: Path) -> Split:
         held.parent.mkdir(parents=True, exist_ok=True)
         with source.open("rb") as lines, target.open("wb") as kept, held.open("ab") as moved:
             for line in lines:
-                found = _OCCURRED.search(line)
-                if found and found.group(1) >= cutoff:
+                day = _occurred_day(line)
+                if day is not None and day >= cutoff:
                     moved.write(line)
                     counts["new"] += 1
-                elif found and _is_late(line):
+                elif day is not None and _is_late(line):
                     moved.write(line)
                     counts["late"] += 1
                 else:
