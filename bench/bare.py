@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from pathlib import Path
 
 import duckdb
 
 from orchestration.ingest.contract import contract_fields
-from orchestration.paths import SEEDS_DIR
+from orchestration.paths import SEEDS_DIR, duckdb_limits
 
 TABLE = "bare_events"
 ENTRIES_TABLE = "bare_stage_entries"
@@ -31,11 +30,7 @@ ENTRIES_TABLE = "bare_stage_entries"
 
 def connect(database: Path) -> duckdb.DuckDBPyConnection:
     """A connection with the same memory limit and spill folder as the dbt profile."""
-    con = duckdb.connect(str(database))
-    con.execute(f"set memory_limit = '{os.environ.get('FUNNEL_DUCKDB_MEMORY_LIMIT', '3GB')}'")
-    temp = os.environ.get("FUNNEL_DUCKDB_TEMP_DIR")
-    if temp:
-        con.execute(f"set temp_directory = '{temp}'")
+    con = duckdb.connect(str(database), config=duckdb_limits(database))
     con.execute("set preserve_insertion_order = false")
     con.execute("set timezone = 'UTC'")
     return con

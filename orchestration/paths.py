@@ -23,3 +23,21 @@ def landing_dir() -> Path:
 def warehouse_path() -> Path:
     """The DuckDB warehouse file (`FUNNEL_DUCKDB_PATH`)."""
     return Path(os.environ.get("FUNNEL_DUCKDB_PATH", PROJECT_DIR / "data" / "warehouse.duckdb"))
+
+
+# DuckDB's memory cap for one pipeline process. dbt's profile falls back to the same value
+# (profiles.yml); 2.5GB keeps the dbt process under about 2.8 GB, so the Dagster process
+# and its dbt child stay under 4 GB together at 10M events.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
+
+
+def duckdb_limits(warehouse: Path) -> dict[str, str]:
+    """Memory cap and spill folder for every DuckDB connection the pipeline opens
+    (`FUNNEL_DUCKDB_MEMORY_LIMIT`, `FUNNEL_DUCKDB_TEMP_DIR`): past the cap, DuckDB spills
+    to the folder instead of growing or failing."""
+    return {
+        "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
+        "temp_directory": os.environ.get(
+            "FUNNEL_DUCKDB_TEMP_DIR", str(warehouse.parent / "duckdb_tmp")
+        ),
+    }

@@ -31,6 +31,7 @@ from orchestration.ingest.tables import (
     events_table,
 )
 from orchestration.ingest.validation import CLASSIFIED, classify_staged, register_seed_tables
+from orchestration.paths import duckdb_limits
 from orchestration.seeds import event_catalog
 
 STATUS_LOADED = "loaded"
@@ -105,12 +106,9 @@ def batches(paths: list[Path], limit: int) -> Iterator[list[Path]]:
 def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """A short-lived connection to the warehouse file, with the raw tables in place."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
-    con.execute("set timezone = 'UTC'")
     # The same memory cap and spill folder as dbt, so large files spill instead of failing.
-    con.execute("set memory_limit = ?", [os.environ.get("FUNNEL_DUCKDB_MEMORY_LIMIT", "3GB")])
-    spill = os.environ.get("FUNNEL_DUCKDB_TEMP_DIR", str(warehouse.parent / "duckdb_tmp"))
-    con.execute("set temp_directory = ?", [spill])
+    con = duckdb.connect(str(warehouse), config=duckdb_limits(warehouse))
+    con.execute("set timezone = 'UTC'")
     create_raw_tables(con, streams(), contract_fields())
     return con
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.paths import duckdb_limits
 from orchestration.serving.locations import PARQUET_LINK, PARQUET_SNAPSHOTS, SERVING_DATABASE
 
 # The storage format written: v1.0.0 is readable by DuckDB 1.0 and every later client.
@@ -104,7 +105,9 @@ def _build_copy(
     files: dict[str, Path] = {}
     # Attach under the file's own name, as dbt does, so views in the marts still resolve.
     source_db = Path(warehouse).stem
-    with duckdb.connect(":memory:") as con:
+    # Capped like every pipeline connection: unbounded, copying the largest marts at 10M
+    # events took this process to 10 GB.
+    with duckdb.connect(":memory:", config=duckdb_limits(warehouse)) as con:
         con.execute(
             f"attach {quote_literal(warehouse)} as {quote_identifier(source_db)} (read_only)"
         )
