@@ -8,7 +8,6 @@ and every batch carries that count (`<column>_copies`).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pandas as pd
 from great_expectations.expectations.row_conditions import Condition
 
 from expectations.suites import SuiteSpec, copies_column
+from orchestration.paths import duckdb_limits
 
 VECTOR_ROWS = 2048  # DuckDB's vector size: chunks are fetched in whole vectors
 BATCH_ROWS = 128 * VECTOR_ROWS  # 262,144 rows: 0.8 GB peak on the 9M-row raw stream
@@ -25,9 +25,8 @@ READER_MEMORY_LIMIT = "512MB"
 
 
 def connect(database: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection that spills to the temp folder instead of beside the database."""
-    spill = Path(tempfile.gettempdir()) / "funnel_gx_duckdb"
-    config = {"memory_limit": READER_MEMORY_LIMIT, "temp_directory": str(spill)}
+    """A read-only connection with the pipeline's spill folder and a smaller memory cap."""
+    config = {**duckdb_limits(database), "memory_limit": READER_MEMORY_LIMIT}
     con = duckdb.connect(str(database), read_only=True, config=config)
     con.execute("set enable_progress_bar = false")  # no bars in the Dagster logs
     return con

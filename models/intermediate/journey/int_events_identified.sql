@@ -20,6 +20,7 @@
     journeys, whose people cannot have changed. The result equals a full refresh. -#}
 {%- set event_columns = adapter.get_columns_in_relation(ref('int_events_unioned'))
     | map(attribute='name') | list if is_incremental() else [] %}
+{%- set identifier_columns = ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
 with
 
 unioned as (
@@ -49,7 +50,7 @@ new_identifiers as (
         identifier_value
     from new_events
     unpivot (
-        identifier_value for identifier_type in (email, contact_id, anonymous_id, opportunity_id)
+        identifier_value for identifier_type in ({{ identifier_columns | join(', ') }})
     )
 ),
 
@@ -59,7 +60,7 @@ touched_journeys as materialized (
     select distinct previous.journey_identity
     from previous
     where
-    {%- for column in ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
+    {%- for column in identifier_columns %}
         {{ 'or ' if not loop.first }}previous.{{ column }} in (
             select new_identifiers.identifier_value
             from new_identifiers
