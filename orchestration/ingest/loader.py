@@ -22,7 +22,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.contract import contract_fields
-from orchestration.ingest.readers import FORMATS, RAW_RECORDS, BatchFile, raw_records, stage_batch
+from orchestration.ingest.readers import (
+    FORMATS,
+    RAW_RECORDS,
+    STAGED,
+    BatchFile,
+    raw_records,
+    stage_batch,
+)
 from orchestration.ingest.scan import scan_file
 from orchestration.ingest.tables import (
     LEDGER_TABLE,
@@ -30,7 +37,12 @@ from orchestration.ingest.tables import (
     create_raw_tables,
     events_table,
 )
-from orchestration.ingest.validation import CLASSIFIED, classify_staged, register_seed_tables
+from orchestration.ingest.validation import (
+    VERDICTS,
+    classify_staged,
+    insert_loadable,
+    register_seed_tables,
+)
 from orchestration.paths import duckdb_limits
 from orchestration.seeds import event_catalog
 
@@ -113,12 +125,6 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _existing_events_sql() -> str:
-    return " union all ".join(
-        f"select event_id, _event_hash from {events_table(s)}" for s in streams()
-    )
-
-
 def _ledger_state(con: duckdb.DuckDBPyConnection, relative: str) -> dict[str, str]:
     rows = con.execute(
         f"select file_sha256, status from {LEDGER_TABLE} where file_path = ?", [relative]
@@ -162,23 +168,30 @@ def _batch_files(pool: ThreadPoolExecutor, paths: list[Path]) -> list[BatchFile]
 def _file_results(
     con: duckdb.DuckDBPyConnection, stream: str, relatives: list[str]
 ) -> list[FileLoadResult]:
+    """Per file: records read, and of them the verdicts; every other record loads."""
+    read = dict(con.execute(f"select file_index, count(*) from {STAGED} group by all").fetchall())
     counts: dict[int, dict[str, int]] = {index: {} for index in range(len(relatives))}
     for file_index, outcome, rows in con.execute(
-        f"select file_index, outcome, count(*) from {CLASSIFIED} group by all"
+        f"select file_index, outcome, count(*) from {VERDICTS} group by all"
     ).fetchall():
         counts[file_index][outcome] = rows
-    return [
-        FileLoadResult(
-            stream=stream,
-            file_path=relative,
-            status=STATUS_LOADED,
-            rows_read=sum(counts[index].values()),
-            rows_loaded=counts[index].get("load", 0),
-            rows_duplicate=counts[index].get("duplicate", 0),
-            rows_quarantined=counts[index].get("quarantine", 0) + counts[index].get("conflict", 0),
+    results = []
+    for index, relative in enumerate(relatives):
+        rows_read = read.get(index, 0)
+        duplicate = counts[index].get("duplicate", 0)
+        quarantined = counts[index].get("quarantine", 0) + counts[index].get("conflict", 0)
+        results.append(
+            FileLoadResult(
+                stream=stream,
+                file_path=relative,
+                status=STATUS_LOADED,
+                rows_read=rows_read,
+                rows_loaded=rows_read - duplicate - quarantined,
+                rows_duplicate=duplicate,
+                rows_quarantined=quarantined,
+            )
         )
-        for index, relative in enumerate(relatives)
-    ]
+    return results
 
 
 def load_batch(
@@ -195,10 +208,12 @@ def load_batch(
         files = _batch_files(pool, paths)
         stage_batch(con, files, fields)
     con.execute("set preserve_insertion_order = false")
-    classify_staged(con, stream, fields, _existing_events_sql(), started_at.isoformat())
+    classify_staged(
+        con, stream, fields, [events_table(s) for s in streams()], started_at.isoformat()
+    )
     results = _file_results(con, stream, relatives)
     missing = con.execute(
-        f"select file_index, line_number from {CLASSIFIED} "
+        f"select file_index, line_number from {VERDICTS} "
         "where outcome in ('quarantine', 'conflict') and raw_record is null"
     ).fetchall()
     raw_records(con, files, missing)
@@ -209,7 +224,7 @@ def load_batch(
     )
     con.execute("begin transaction")
     try:
-        _append(con, stream, started_at)
+        _append(con, stream, fields, started_at)
         _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
         con.executemany(
             f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -229,43 +244,22 @@ def load_batch(
     return results
 
 
-def _append(con: duckdb.DuckDBPyConnection, stream: str, loaded_at: datetime) -> None:
-    fields = contract_fields()
-    values = ", ".join(
-        {
-            "occurred_at": "c.occurred_at_utc",
-            "amount": "c.amount_decimal",
-            "properties": "c.properties_json",
-        }.get(f, f"c.{f}")
-        for f in fields
-    )
-    con.execute(
-        f"""
-        insert into {events_table(stream)}
-        select {values}, c.event_hash, f.file_path, c.line_number, f.load_id, ?
-        from {CLASSIFIED} as c
-        inner join {_BATCH_FILES} as f on c.file_index = f.file_index
-        where c.outcome = 'load'
-        """,
-        [loaded_at],
-    )
+def _append(
+    con: duckdb.DuckDBPyConnection, stream: str, fields: tuple[str, ...], loaded_at: datetime
+) -> None:
+    insert_loadable(con, events_table(stream), fields, _BATCH_FILES, loaded_at.isoformat())
     con.execute(
         f"""
         insert into {QUARANTINE_TABLE}
         select
-            ?, f.file_path, c.line_number, c.event_id, c.event_type,
-            coalesce(c.quarantine_reason, c.conflict_reason),
-            coalesce(
-                c.quarantine_detail,
-                'event_id ' || c.event_id || ' was already loaded with different content'
-            ),
-            coalesce(c.raw_record, r.raw_record), f.load_id, ?
-        from {CLASSIFIED} as c
-        inner join {_BATCH_FILES} as f on c.file_index = f.file_index
+            ?, f.file_path, v.line_number, v.event_id, v.event_type, v.reason, v.detail,
+            coalesce(v.raw_record, r.raw_record), f.load_id, ?
+        from {VERDICTS} as v
+        inner join {_BATCH_FILES} as f on v.file_index = f.file_index
         left join {RAW_RECORDS} as r
-            on c.file_index = r.file_index and c.line_number = r.line_number
-        where c.outcome in ('quarantine', 'conflict')
-        order by c.file_index, c.line_number
+            on v.file_index = r.file_index and v.line_number = r.line_number
+        where v.outcome in ('quarantine', 'conflict')
+        order by v.file_index, v.line_number
         """,
         [stream, loaded_at],
     )

@@ -1,7 +1,7 @@
-"""Stage a batch of landing files, one row per record, every field as text.
+"""Stage a batch of landing files, one row per record, cleaned and typed for the checks.
 
 Every reader produces the same shape, `_staged(file_index, line_number, raw_record,
-parse_error, <contract fields>)`, so validation is written once. DuckDB does the reading
+parse_error, <staged_columns>)`, so validation is written once. DuckDB does the reading
 in bulk; a record DuckDB cannot decode or split is kept, with its line number, as a
 parse error.
 
@@ -99,6 +99,44 @@ def _numbered_lines(con: duckdb.DuckDBPyConnection, source: str, first_line: int
 def _json_type(field: str) -> str:
     # properties stays JSON so a nested object is kept whole, as text.
     return "JSON" if field == "properties" else "VARCHAR"
+
+
+# Staged columns that carry a value typed as the raw tables store it, beside the text.
+_TYPED_VALUES = {
+    "occurred_at": (
+        "occurred_at_utc",
+        "timestamp",
+        "cast(timezone('UTC', try_cast({text} as timestamptz)) as timestamp)",
+    ),
+    "amount": ("amount_decimal", "decimal(18, 2)", "try_cast({text} as decimal(18, 2))"),
+}
+
+
+def _cleaned(field: str) -> str:
+    return f"nullif(trim({field}), '')"
+
+
+def staged_columns(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(name, type, expression over the read text) of each cleaned or typed staged column.
+
+    Text fields are trimmed, empty text is null; `properties` is kept as normalised JSON
+    (`properties_json`, null if it is not JSON); `occurred_at` and `amount` keep their text
+    (for the checks and their details) and add `occurred_at_utc` and `amount_decimal`.
+    Computed once, while the batch is read, for the checks and the append alike.
+    """
+    columns = []
+    for field in fields:
+        if field == "properties":
+            columns.append(("properties_json", "json", "try(json(properties))"))
+        else:
+            columns.append((field, "varchar", f"{_cleaned(field)}"))
+    for field, (name, kind, expression) in _TYPED_VALUES.items():
+        columns.append((name, kind, expression.format(text=_cleaned(field))))
+    return columns
+
+
+def _staged_select(fields: tuple[str, ...]) -> str:
+    return ", ".join(f"{expression} as {name}" for name, _, expression in staged_columns(fields))
 
 
 def stage_jsonl_lines(
@@ -306,7 +344,12 @@ def _read_jsonl_bulk(
         con.execute(
             f"""
             create or replace temp table {_JSONL_ROWS} as
-            select * from read_json(
+            select
+                filename,
+                -- The reader's row for a line it could not read has every field null.
+                {" and ".join(f"{f} is null" for f in fields)} as is_unread,
+                {_staged_select(fields)}
+            from read_json(
                 {paths}, format = 'newline_delimited', columns = {columns},
                 ignore_errors = true, filename = true
             )
@@ -315,8 +358,11 @@ def _read_jsonl_bulk(
     except duckdb.Error:
         # Input the bulk reader gives up on even with ignore_errors (e.g. a line over its
         # object size limit): every file of the batch takes the line-by-line path.
-        typed = ", ".join(f"{f} {_json_type(f)}" for f in fields)
-        con.execute(f"create or replace temp table {_JSONL_ROWS} ({typed}, filename varchar)")
+        typed = ", ".join(f"{name} {kind}" for name, kind, _ in staged_columns(fields))
+        con.execute(
+            f"create or replace temp table {_JSONL_ROWS} "
+            f"(filename varchar, is_unread boolean, {typed})"
+        )
     runs = {
         path: (rows, first, last)
         for path, rows, first, last in con.execute(
@@ -342,13 +388,12 @@ def _classify_unread_lines(
     con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
 ) -> None:
     """Give each all-null row of the fast path its parse error and raw text, from the bytes."""
-    all_null = " and ".join(f"r.{f} is null" for f in fields)
     unread = con.execute(
         f"""
         select f.file_index, r.rowid - f.first_rowid + 1
         from {_JSONL_ROWS} as r
         inner join {_JSONL_FILES} as f on r.filename = f.filename
-        where {all_null}
+        where r.is_unread
         """
     ).fetchall()
     wanted: dict[int, list[int]] = defaultdict(list)
@@ -380,10 +425,11 @@ def stage_batch(
     con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
 ) -> None:
     """Stage every file of a batch into the `_staged` view."""
-    text_columns = ", ".join(f"{f} varchar" for f in fields)
+    columns = staged_columns(fields)
+    typed = ", ".join(f"{name} {kind}" for name, kind, _ in columns)
     con.execute(
         f"create or replace temp table {_SLOW_STAGED} (file_index integer, "
-        f"line_number bigint, raw_record varchar, parse_error varchar, {text_columns})"
+        f"line_number bigint, raw_record varchar, parse_error varchar, {typed})"
     )
     jsonl = [f for f in files if f.file_format == "jsonl"]
     fast = {f.index for f in _read_jsonl_bulk(con, jsonl, fields)} if jsonl else set()
@@ -394,12 +440,13 @@ def stage_batch(
             stage_jsonl_lines(con, file.path, file.scan, fields)
         else:
             stage_file(con, file.path, file.file_format, fields)
-        con.execute(f"insert into {_SLOW_STAGED} select {file.index}, * from {_FILE_STAGED}")
+        con.execute(
+            f"insert into {_SLOW_STAGED} select {file.index}, line_number, raw_record, "
+            f"parse_error, {_staged_select(fields)} from {_FILE_STAGED}"
+        )
     fast_select = ""
     if jsonl:
-        values = ", ".join(
-            f"cast(r.{f} as varchar) as {f}" if f == "properties" else f"r.{f}" for f in fields
-        )
+        values = ", ".join(f"r.{name}" for name, _, _ in columns)
         fast_select = f"""
             select
                 f.file_index,

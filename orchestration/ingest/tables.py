@@ -28,7 +28,6 @@ def event_columns_ddl(fields: tuple[str, ...]) -> str:
     """Column definitions of a raw event table, contract fields first, then load metadata."""
     columns = [f"{field} {TYPED_COLUMNS.get(field, 'varchar')}" for field in fields]
     columns += [
-        "_event_hash varchar not null",
         "_file_path varchar not null",
         "_line_number bigint not null",
         "_load_id varchar not null",
@@ -49,6 +48,9 @@ def create_raw_tables(
             f"create table if not exists {events_table(stream)} (\n    "
             f"{event_columns_ddl(fields)}\n)"
         )
+        # Warehouses loaded before content hashes were computed only on collision stored
+        # one per event; the loader no longer writes or reads it.
+        con.execute(f"alter table {events_table(stream)} drop column if exists _event_hash")
     con.execute(
         f"""
         create table if not exists {QUARANTINE_TABLE} (

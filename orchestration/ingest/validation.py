@@ -17,7 +17,7 @@ from orchestration.ingest.contract import (
 from orchestration.ingest.readers import STAGED
 from orchestration.paths import SEEDS_DIR
 
-CLASSIFIED = "_classified"
+VERDICTS = "_verdicts"
 CONFLICT_REASON = "conflicting_event_id"
 
 
@@ -120,22 +120,72 @@ def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
     ]
 
 
+STORED_AS = {
+    "occurred_at": "occurred_at_utc",
+    "amount": "amount_decimal",
+    "properties": "properties_json",
+}
+_BATCH_REPEATS = "_batch_repeats"
+_LOGGED = "_logged"
+
+
+def _stored_values(fields: tuple[str, ...], alias: str) -> list[str]:
+    """A staged record's values as the raw tables store them: cleaned text, typed time,
+    amount and JSON."""
+    return [f"{alias}.{STORED_AS.get(f, f)}" for f in fields]
+
+
+def content_hash(values: list[str]) -> str:
+    """md5 of a record's stored values: equal hashes mean the same content. Computed only
+    where an event_id collides, on the new record and on the row already in the log."""
+    text = ", ".join(f"coalesce(cast({value} as varchar), '')" for value in values)
+    return f"md5(concat_ws(chr(31), {text}))"
+
+
+def _collisions(
+    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], event_tables: list[str]
+) -> None:
+    """`_batch_repeats`: event_ids staged more than once; `_logged`: (event_id, content hash)
+    of the log rows whose event_id is staged again. Both are small: only they get hashed."""
+    staged_ids = f"select event_id from {STAGED}"
+    con.execute(
+        f"create or replace temp table {_BATCH_REPEATS} as select event_id from ({staged_ids}) "
+        "where event_id is not null group by event_id having count(*) > 1"
+    )
+    logged_ids = " union all ".join(f"select event_id from {t}" for t in event_tables)
+    con.execute(
+        f"create or replace temp table {_LOGGED} as select distinct event_id, "
+        f"cast(null as varchar) as event_hash from ({logged_ids}) "
+        f"where event_id in ({staged_ids})"
+    )
+    if con.execute(f"select count(*) from {_LOGGED}").fetchone()[0]:
+        stored = content_hash(list(fields))
+        rows = " union all ".join(
+            f"select event_id, {stored} as event_hash from {t} "
+            f"where event_id in (select event_id from {_LOGGED})"
+            for t in event_tables
+        )
+        con.execute(f"create or replace temp table {_LOGGED} as {rows}")
+
+
 def classify_staged(
     con: duckdb.DuckDBPyConnection,
     stream: str,
     fields: tuple[str, ...],
-    existing_events_sql: str,
+    event_tables: list[str],
     loaded_at: str,
 ) -> None:
-    """Build `_classified`: each staged record with its outcome (load/duplicate/quarantine).
+    """Build `_verdicts`: every staged record that is NOT simply loaded, with its outcome.
 
-    Fields are cleaned text, except `occurred_at_utc`, `amount_decimal` and
-    `properties_json`, typed as the raw tables store them.
+    The outcome is `quarantine` (a failed check, with its reason and detail), `duplicate`
+    or `conflict` (an event_id already in the log, or earlier in the batch by file order,
+    then line, with the same or different content). Every other staged record loads
+    (`insert_loadable`), so the wide classified batch is never written: only this narrow
+    table of exceptions is.
 
-    The staged records are a batch of files; a record is a duplicate of (or conflicts
-    with) an earlier one in the batch by file order, then line. `existing_events_sql`
-    selects (event_id, _event_hash) of everything already in the log, across all streams,
-    so an event_id stays unique across sources.
+    `event_tables` are the raw event tables of every stream, so an event_id stays unique
+    across sources. Content hashes are computed only for records whose event_id collides
+    with the log or repeats in the batch.
     """
     cases = _reason_cases(fields)
     known = {
@@ -151,32 +201,12 @@ def classify_staged(
         + " ".join(f"when {cond} then {detail}" for _, cond, detail in cases)
         + " end"
     )
-    cleaned = ", ".join(f"nullif(trim({f}), '') as {f}" for f in fields if f != "properties")
-    hashed = ", ".join(
-        {
-            "occurred_at": "coalesce(cast(s.occurred_at_utc as varchar), '')",
-            "amount": "coalesce(cast(s.amount_decimal as varchar), '')",
-            "properties": "coalesce(cast(s.properties_json as varchar), '')",
-        }.get(f, f"coalesce(s.{f}, '')")
-        for f in fields
-    )
+    _collisions(con, fields, event_tables)
     con.execute(
         f"""
-        create or replace temp table {CLASSIFIED} as
-        with staged as (
-            select
-                file_index, line_number, raw_record, parse_error, {cleaned}, properties,
-                try(json(properties)) as properties_json
-            from {STAGED}
-        ),
-        timed as (
-            select
-                *,
-                cast(timezone('UTC', try_cast(occurred_at as timestamptz)) as timestamp)
-                    as occurred_at_utc,
-                try_cast(amount as decimal(18, 2)) as amount_decimal
-            from staged
-        ),
+        create or replace temp table {VERDICTS} as
+        -- The checks read each field by its contract name; properties as its JSON.
+        with timed as (select *, properties_json as properties from {STAGED}),
         file_stream as (select {_quote(stream)} as stream),
         limits as (
             select
@@ -197,12 +227,19 @@ def classify_staged(
             cross join limits as l
             left join catalog as c on s.event_type = c.event_type
         ),
+        exceptions as (
+            select *
+            from checked
+            where quarantine_reason is not null
+                or event_id in (select r.event_id from {_BATCH_REPEATS} as r)
+                or event_id in (select g.event_id from {_LOGGED} as g)
+        ),
         described as (
             select
                 s.*,
                 {detail_sql} as quarantine_detail,
-                md5(concat_ws(chr(31), {hashed})) as event_hash
-            from checked as s
+                {content_hash(_stored_values(fields, "s"))} as event_hash
+            from exceptions as s
             cross join file_stream as f
             cross join limits as l
             left join catalog as c on s.event_type = c.event_type
@@ -212,53 +249,78 @@ def classify_staged(
                 d.*,
                 case
                     when d.quarantine_reason is not null then 'quarantine'
-                    when e._event_hash = d.event_hash then 'duplicate'
-                    when e._event_hash is not null then 'conflict'
-                    else 'load'
-                end as outcome
+                    when g.event_hash = d.event_hash then 'duplicate'
+                    when g.event_hash is not null then 'conflict'
+                end as log_outcome
             from described as d
-            left join ({existing_events_sql}) as e on d.event_id = e.event_id
+            left join {_LOGGED} as g on d.event_id = g.event_id
+        ),
+        ranked as (
+            -- Valid records new to the log whose event_id repeats in the batch: the first
+            -- (by file, then line) loads; a later one is a duplicate if its content is the
+            -- first's, else a conflict.
+            select
+                *,
+                coalesce(
+                    log_outcome,
+                    case
+                        when event_hash <> first_value(event_hash) over same_id then 'conflict'
+                        when row_number() over same_id > 1 then 'duplicate'
+                    end
+                ) as outcome
+            from judged
+            window same_id as (
+                partition by event_id, log_outcome order by file_index, line_number
+            )
         )
         select
-            -- The typed values replace the text ones they were parsed from.
-            * exclude (occurred_at, amount, properties, outcome),
-            case when outcome = 'conflict' then {_quote(CONFLICT_REASON)} end as conflict_reason,
-            outcome
-        from judged
+            file_index,
+            line_number,
+            event_id,
+            event_type,
+            outcome,
+            coalesce(
+                quarantine_reason,
+                case when outcome = 'conflict' then {_quote(CONFLICT_REASON)} end
+            ) as reason,
+            coalesce(
+                quarantine_detail,
+                case
+                    when outcome = 'conflict'
+                        then 'event_id ' || event_id || ' was already loaded with different content'
+                end
+            ) as detail,
+            raw_record
+        from ranked
+        where outcome is not null
         """
     )
-    _judge_repeats_within_batch(con)
 
 
-def _judge_repeats_within_batch(con: duckdb.DuckDBPyConnection) -> None:
-    """Among valid records new to the log whose event_id repeats in the batch, the first
-    (by file, then line) loads; a later one is a duplicate if its content hash is the
-    first's, else a conflict. Only those few rows are ranked and rewritten."""
+def insert_loadable(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fields: tuple[str, ...],
+    batch_files: str,
+    loaded_at: str,
+) -> None:
+    """Append every staged record without a verdict to `table`, typed as the log stores it.
+
+    `batch_files` maps each file_index to its file_path and load_id.
+    """
     con.execute(
         f"""
-        update {CLASSIFIED} as c
-        set
-            outcome = j.outcome,
-            conflict_reason = case when j.outcome = 'conflict' then {_quote(CONFLICT_REASON)} end
-        from (
-            select
-                file_index,
-                line_number,
-                case
-                    when event_hash <> first_value(event_hash) over same_id then 'conflict'
-                    when row_number() over same_id > 1 then 'duplicate'
-                end as outcome
-            from {CLASSIFIED}
-            where outcome = 'load' and event_id in (
-                select event_id from {CLASSIFIED}
-                where outcome = 'load'
-                group by event_id
-                having count(*) > 1
-            )
-            window same_id as (partition by event_id order by file_index, line_number)
-        ) as j
-        where j.outcome is not null
-            and c.file_index = j.file_index
-            and c.line_number = j.line_number
+        insert into {table}
+        with timed as (select * from {STAGED})
+        select
+            {", ".join(_stored_values(fields, "s"))},
+            f.file_path,
+            s.line_number,
+            f.load_id,
+            cast({_quote(loaded_at)} as timestamp)
+        from timed as s
+        inner join {batch_files} as f on s.file_index = f.file_index
+        anti join {VERDICTS} as v
+            on s.file_index = v.file_index and s.line_number = v.line_number
         """
     )

@@ -282,7 +282,7 @@ def plant_won_without_amount(database: Path) -> None:
             insert into raw.sales_events
             select * replace (
                 'ev-no-amount' as event_id, 'opp-no-amount' as opportunity_id,
-                null as amount, 'acc-no-amount' as account_id, 'no-amount' as _event_hash
+                null as amount, 'acc-no-amount' as account_id
             )
             from raw.sales_events
             where opportunity_id = 'opp-k3' and amount is not null
