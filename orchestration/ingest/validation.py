@@ -145,12 +145,14 @@ def content_hash(values: list[str]) -> str:
 def _collisions(
     con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], event_tables: list[str]
 ) -> None:
-    """`_batch_repeats`: event_ids staged more than once; `_logged`: (event_id, content hash)
-    of the log rows whose event_id is staged again. Both are small: only they get hashed."""
+    """`_batch_repeats`: hashes of event_ids staged more than once (a rare hash collision
+    only adds a record to those ranked, never a verdict); `_logged`: (event_id, content
+    hash) of the log rows whose event_id is staged again. Both are small: only they get
+    content hashes."""
     staged_ids = f"select event_id from {STAGED}"
     con.execute(
-        f"create or replace temp table {_BATCH_REPEATS} as select event_id from ({staged_ids}) "
-        "where event_id is not null group by event_id having count(*) > 1"
+        f"create or replace temp table {_BATCH_REPEATS} as select hash(event_id) as id_hash "
+        f"from ({staged_ids}) where event_id is not null group by 1 having count(*) > 1"
     )
     logged_ids = " union all ".join(f"select event_id from {t}" for t in event_tables)
     con.execute(
@@ -231,7 +233,7 @@ def classify_staged(
             select *
             from checked
             where quarantine_reason is not null
-                or event_id in (select r.event_id from {_BATCH_REPEATS} as r)
+                or hash(event_id) in (select r.id_hash from {_BATCH_REPEATS} as r)
                 or event_id in (select g.event_id from {_LOGGED} as g)
         ),
         described as (
