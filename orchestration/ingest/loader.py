@@ -216,7 +216,7 @@ def load_batch(
         f"select file_index, line_number from {VERDICTS} "
         "where outcome in ('quarantine', 'conflict') and raw_record is null"
     ).fetchall()
-    raw_records(con, files, missing)
+    raw_records(con, files, missing, fields)
     con.execute(
         f"create or replace temp table {_BATCH_FILES} as select unnest(?::integer[]) as "
         "file_index, unnest(?::varchar[]) as file_path, unnest(?::varchar[]) as load_id",

@@ -224,14 +224,13 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...
     _numbered_lines(con, "_accepted", first_line=2)
     present = {row[0] for row in con.execute("describe _accepted").fetchall()}
     columns = ", ".join(f if f in present else f"cast(null as varchar) as {f}" for f in fields)
-    record = ", ".join(f"'{f}', {f}" for f in fields)
     con.execute(
         f"""
         create or replace temp view {_FILE_STAGED} as
         with rows as (select line_number, {columns} from _accepted_numbered)
         select
             line_number,
-            cast(json_object({record}) as varchar) as raw_record,
+            {_record_json(fields)} as raw_record,
             case
                 when properties is not null
                     and not coalesce(try(json_type(properties)) = 'OBJECT', false)
@@ -245,8 +244,9 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...
     )
 
 
-def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> None:
-    """Stage a Parquet file; absent optional columns are null, nested properties become JSON."""
+def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> str:
+    """A Parquet file's rows as text fields with their row number; absent optional columns
+    are null, nested properties become JSON."""
     source = f"read_parquet({_quote(str(path))}, file_row_number = true)"
     present = dict(
         (row[0], row[1]) for row in con.execute(f"describe select * from {source}").fetchall()
@@ -260,17 +260,27 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str,
             return "cast(to_json(properties) as varchar) as properties"
         return f"cast({field} as varchar) as {field}"
 
+    return (
+        f"select file_row_number + 1 as line_number, {', '.join(column(f) for f in fields)} "
+        f"from {source}"
+    )
+
+
+def _record_json(fields: tuple[str, ...]) -> str:
     record = ", ".join(f"'{f}', {f}" for f in fields)
+    return f"cast(json_object({record}) as varchar)"
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> None:
+    """Stage a Parquet file. A row's raw record (its fields as a JSON object) is built only
+    if the row is quarantined (`raw_records`)."""
     con.execute(
         f"""
         create or replace temp view {_FILE_STAGED} as
-        with rows as (
-            select file_row_number + 1 as line_number, {", ".join(column(f) for f in fields)}
-            from {source}
-        )
+        with rows as ({_parquet_rows(con, path, fields)})
         select
             line_number,
-            cast(json_object({record}) as varchar) as raw_record,
+            cast(null as varchar) as raw_record,
             case
                 when properties is not null
                     and not coalesce(try(json_type(properties)) = 'OBJECT', false)
@@ -465,17 +475,40 @@ def stage_batch(
     )
 
 
+def _parquet_records(
+    con: duckdb.DuckDBPyConnection, file: BatchFile, numbers: list[int], fields: tuple[str, ...]
+) -> list[tuple[int, int, str]]:
+    return [
+        (file.index, number, record)
+        for number, record in con.execute(
+            f"select line_number, {_record_json(fields)} "
+            f"from ({_parquet_rows(con, file.path, fields)}) "
+            "where line_number in (select unnest(?::bigint[]))",
+            [numbers],
+        ).fetchall()
+    ]
+
+
 def raw_records(
-    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], missing: Sequence[tuple[int, int]]
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[BatchFile],
+    missing: Sequence[tuple[int, int]],
+    fields: tuple[str, ...],
 ) -> None:
-    """Build `_raw_records(file_index, line_number, raw_record)` for the given lines."""
+    """Build `_raw_records(file_index, line_number, raw_record)` for the given lines: the
+    line's text, or for a Parquet row its fields as a JSON object."""
     wanted: dict[int, list[int]] = defaultdict(list)
     for file_index, line_number in missing:
         wanted[file_index].append(line_number)
-    rows = [
-        (file.index, number, decode_line(raw))
-        for file in files
-        if file.index in wanted
-        for number, raw in file.scan.raw_lines(wanted[file.index]).items()
-    ]
+    rows: list[tuple[int, int, str]] = []
+    for file in files:
+        if file.index not in wanted:
+            continue
+        if file.file_format == "parquet":
+            rows += _parquet_records(con, file, wanted[file.index], fields)
+        else:
+            rows += [
+                (file.index, number, decode_line(raw))
+                for number, raw in file.scan.raw_lines(wanted[file.index]).items()
+            ]
     _create_line_table(con, RAW_RECORDS, rows, [("raw_record", "varchar")])

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.loader import load_all
 
 PAGE_VIEW = {
@@ -244,3 +245,19 @@ def test_a_csv_row_with_truncated_properties_json_is_quarantined(tmp_path: Path)
     assert table(
         tmp_path / "w.duckdb", "select line_number, reason from raw.quarantined_records"
     ) == [(3, "malformed_record")]
+
+
+def test_a_quarantined_parquet_row_keeps_its_fields_as_the_raw_record(tmp_path: Path):
+    root = tmp_path / "landing"
+    path = root / "marketing" / "events.parquet"
+    path.parent.mkdir(parents=True)
+    bad = {**PAGE_VIEW, "event_id": "q2", "event_type": "page_scrolled"}
+    pd.DataFrame([PAGE_VIEW, bad]).to_parquet(path, index=False)
+    (result,) = load_all(tmp_path / "w.duckdb", root)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    ((line, reason, record),) = table(
+        tmp_path / "w.duckdb", "select line_number, reason, raw_record from raw.quarantined_records"
+    )
+    assert (line, reason) == (2, "unknown_event_type")
+    # Every contract field by name, as the row holds it (null where the file has no column).
+    assert json.loads(record) == {field: bad.get(field) for field in contract_fields()}
