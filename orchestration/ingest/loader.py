@@ -1,9 +1,11 @@
 """Load landing files into the raw event log: bulk, atomic per batch, idempotent.
 
 The new files of a stream are loaded in batches (consecutive files up to
-`FUNNEL_INGEST_BATCH_MB`): stage the whole batch with DuckDB, classify every record in one
-statement against the whole log and the rest of the batch, then in ONE transaction append
-the new events, the quarantined records and one ledger row per file. A load killed at any
+`FUNNEL_INGEST_BATCH_MB`): stage the whole batch with DuckDB (fields cleaned and typed as
+they are read), classify every record in one statement against the whole log and the rest
+of the batch, keeping only the exceptions (quarantined, duplicate, conflicting), then in ONE
+transaction append every other staged record straight to the log, the quarantined records
+and one ledger row per file. A load killed at any
 point leaves no trace of the batch under way, so the next run simply loads it again.
 A file already in the ledger with the same checksum is skipped; one whose checksum
 changed after it was loaded is reported and not reloaded (the log is immutable).
