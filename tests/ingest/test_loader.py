@@ -163,6 +163,26 @@ def test_the_same_events_in_a_new_file_are_duplicates(landing: Path, tmp_path: P
     assert snapshot(warehouse) == before  # fmt: skip
 
 
+def test_a_log_that_still_stores_content_hashes_loads_on_without_them(
+    landing: Path, tmp_path: Path
+):
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        # As a warehouse loaded before hashes were computed only on collision.
+        con.execute("alter table raw.marketing_events add column _event_hash varchar")
+        con.execute("update raw.marketing_events set _event_hash = md5(event_id)")
+    write_jsonl(
+        landing / "marketing" / "2025-05" / "replay.jsonl",
+        [FORM_FILL, {**PAGE_VIEW, "anonymous_id": "someone-else"}],
+    )
+    (replay,) = [r for r in load_all(warehouse, landing) if r.status == "loaded"]
+    # FORM_FILL is the same event again; PAGE_VIEW's id comes back with other content.
+    assert (replay.rows_loaded, replay.rows_duplicate, replay.rows_quarantined) == (0, 1, 1)
+    columns = table(warehouse, "select column_name from (describe raw.marketing_events)")
+    assert ("_event_hash",) not in columns
+
+
 def test_a_file_changed_after_loading_is_reported_not_reloaded(landing: Path, tmp_path: Path):
     warehouse = tmp_path / "w.duckdb"
     load_all(warehouse, landing)
