@@ -1,7 +1,7 @@
 {#- Every forward stage entry with at least one marketing touch at or before its entering
-    event has attribution rows, and no other entry has any. On an incremental run only the
+    event has rows in conversion_touches, and no other entry has any. On an incremental run only the
     journeys this run wrote are compared (rows_written_this_run): the journey facts and
-    stage_attribution replace the same journeys. -#}
+    conversion_touches replace the same journeys. -#}
 with
 
 entries as (
@@ -15,7 +15,7 @@ journey_events as (
 ),
 
 attribution as (
-    select * from {{ ref('stage_attribution') }}
+    select * from {{ ref('conversion_touches') }}
     where {{ rows_written_this_run() }}
 ),
 

@@ -1,7 +1,8 @@
-{#- Every conversion with touches before it gets credits under every attribution model,
-    and they sum to one (credits are kept to 6 decimals, hence the tolerance). On an
-    incremental run only the journeys this run wrote are checked (rows_written_this_run):
-    a conversion's credits all belong to its journey. -#}
+{#- Under every attribution model of the seed, every touch of a conversion is credited once
+    and the conversion's credits sum to one (credits are kept to 6 decimals, hence the
+    tolerance); no credit names a model outside the seed. On an incremental run only the
+    journeys this run wrote are checked (rows_written_this_run): a conversion's credits all
+    belong to its journey. -#}
 with
 
 attribution as (
@@ -9,42 +10,60 @@ attribution as (
     where {{ rows_written_this_run() }}
 ),
 
-credits as (
-    select
-        stage_entry_id,
-        attribution_model_key,
-        sum(attribution_credit) as total_credit
-    from attribution
-    group by stage_entry_id, attribution_model_key
+conversion_touches as (
+    select * from {{ ref('conversion_touches') }}
+    where {{ rows_written_this_run() }}
 ),
 
 models as (
     select attribution_model_key from {{ ref('attribution_models') }}
 ),
 
-attributed_conversions as (
-    select distinct stage_entry_id from credits
+credits as (
+    select
+        stage_entry_id,
+        attribution_model_key,
+        count(*) as credited_touches_count,
+        sum(attribution_credit) as total_credit
+    from attribution
+    group by stage_entry_id, attribution_model_key
+),
+
+conversions as (
+    select
+        stage_entry_id,
+        count(*) as touches_count
+    from conversion_touches
+    group by stage_entry_id
 ),
 
 expected as (
     select
-        attributed_conversions.stage_entry_id,
+        conversions.stage_entry_id,
+        conversions.touches_count,
         models.attribution_model_key
-    from attributed_conversions
+    from conversions
     cross join models
 ),
 
 final as (
     select
-        expected.stage_entry_id,
-        expected.attribution_model_key,
+        coalesce(expected.stage_entry_id, credits.stage_entry_id) as stage_entry_id,
+        coalesce(expected.attribution_model_key, credits.attribution_model_key)
+            as attribution_model_key,
+        expected.touches_count,
+        credits.credited_touches_count,
         credits.total_credit
     from expected
-    left join credits
+    full outer join credits
         on
             expected.stage_entry_id = credits.stage_entry_id
             and expected.attribution_model_key = credits.attribution_model_key
-    where credits.total_credit is null or abs(credits.total_credit - 1) > 0.00001
+    where
+        expected.stage_entry_id is null
+        or credits.stage_entry_id is null
+        or credits.credited_touches_count != expected.touches_count
+        or abs(credits.total_credit - 1) > 0.00001
 )
 
 select * from final

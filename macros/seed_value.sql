@@ -7,6 +7,28 @@
     {%- if not execute -%}
         {{ return(default) }}
     {%- endif -%}
+    {%- set values = _seed_column(seed_name, column) -%}
+    {%- if values | length != 1 -%}
+        {{ exceptions.raise_compiler_error(
+            'seed ' ~ seed_name ~ ' must have exactly one row, found ' ~ (values | length)
+        ) }}
+    {%- endif -%}
+    {{ return(values[0]) }}
+{%- endmacro %}
+
+{#- Every value of one column of a seed in ascending order, read at compile time, for SQL
+    with one expression per seed row (one credit per attribution model): the rows still
+    live only in the seed. Found through the graph like seed_value; an empty list while
+    dbt only parses. -#}
+{% macro seed_values(seed_name, column) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(_seed_column(seed_name, column)) }}
+{%- endmacro %}
+
+{#- The values of one column of a seed table, ordered by that column. -#}
+{% macro _seed_column(seed_name, column) -%}
     {%- if graph.nodes is defined -%}
         {%- set seeds = graph.nodes.values()
             | selectattr('resource_type', 'equalto', 'seed')
@@ -23,12 +45,8 @@
             database=target.database, schema='definitions', identifier=seed_name
         ) -%}
     {%- endif -%}
-    {%- set result = run_query('select ' ~ column ~ ' from ' ~ relation) -%}
-    {%- set values = result.columns[0].values() -%}
-    {%- if values | length != 1 -%}
-        {{ exceptions.raise_compiler_error(
-            'seed ' ~ seed_name ~ ' must have exactly one row, found ' ~ (values | length)
-        ) }}
-    {%- endif -%}
-    {{ return(values[0]) }}
+    {%- set result = run_query(
+        'select ' ~ column ~ ' from ' ~ relation ~ ' order by ' ~ column
+    ) -%}
+    {{ return(result.columns[0].values() | list) }}
 {%- endmacro %}

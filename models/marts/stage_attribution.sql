@@ -1,233 +1,45 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook="{{ delete_scoped_journeys() }}",
-    )
-}}
-{#- Credit for every forward stage entry (a conversion) shared among the marketing touches
-    of the journey up to and including the converting event, under every attribution model
-    of the attribution_models seed. A touch's raw weight is the sum of the weights of the
-    positions it holds (first, lead, last, other) plus its every-touch weight, decayed by
-    age where the model has a half-life; credits are the raw weights normalised to sum to
-    one per conversion and model.
-
-    Incremental like the journey facts: every column is computed from one journey's own
-    events and stage entries (positions, ages and the normalisation are per conversion; the
-    attributed revenue is the credit times the conversion's own won amount, no whole-table
-    aggregate), so the journeys int_journeys_scoped re-derives this run are deleted (pre-hook)
-    and derived again in full, and the result equals a full refresh. -#}
+{{ config(materialized='view') }}
+{#- conversion_touches with its list of credits unnested: one row per conversion, touch and
+    attribution model, the grain BI tools group by (credit and revenue per model and channel,
+    campaign or content). A view: the credits are stored once per conversion and touch, and
+    the rows per model cost nothing to store and are expanded only when read. -#}
 with
 
-all_stage_entries as (
-    select * from {{ ref('fct_journey_stage_entries') }}
-),
-
-all_journey_events as (
-    select * from {{ ref('fct_customer_journey') }}
-),
-
-{% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-{%- endif %}
-
-stage_entries as (
-    select all_stage_entries.*
-    from all_stage_entries
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
-    {%- endif %}
-),
-
-journey_events as (
-    {#- Only the columns read below: this CTE has two readers, and DuckDB materializes such a
-        CTE whole, so `*` would copy every column of every event. -#}
-    select
-        all_journey_events.event_id,
-        all_journey_events.journey_key,
-        all_journey_events.event_sequence_number,
-        all_journey_events.occurred_at,
-        all_journey_events.amount,
-        all_journey_events.is_touch,
-        all_journey_events.campaign_id,
-        all_journey_events.channel,
-        all_journey_events.content_id
-    from all_journey_events
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
-    {%- endif %}
-),
-
-roles as (
-    select * from {{ ref('int_stage_roles') }}
-),
-
-models as (
-    select * from {{ ref('attribution_models') }}
-),
-
-conversions as (
-    select
-        stage_entries.stage_entry_id,
-        stage_entries.journey_key,
-        stage_entries.stage_key,
-        stage_entries.entered_at,
-        roles.is_first_stage,
-        roles.is_won_stage,
-        entering_events.event_sequence_number,
-        entering_events.amount
-    from stage_entries
-    inner join roles
-        on stage_entries.stage_key = roles.stage_key
-    inner join journey_events as entering_events
-        on stage_entries.entered_by_event_id = entering_events.event_id
-    where roles.is_forward_stage
-),
-
-touches as (
-    select
-        journey_key,
-        event_id,
-        event_sequence_number,
-        occurred_at,
-        campaign_id,
-        channel,
-        content_id
-    from journey_events
-    where is_touch
-),
-
-first_stage_entries as (
-    select
-        journey_key,
-        min(event_sequence_number) as event_sequence_number
-    from conversions
-    where is_first_stage
-    group by journey_key
-),
-
-lead_touches as (
-    select
-        touches.journey_key,
-        max(touches.event_sequence_number) as lead_touch_sequence_number
-    from touches
-    inner join first_stage_entries
-        on
-            touches.journey_key = first_stage_entries.journey_key
-            and touches.event_sequence_number <= first_stage_entries.event_sequence_number
-    group by touches.journey_key
-),
-
 conversion_touches as (
-    select
-        conversions.stage_entry_id,
-        conversions.journey_key,
-        conversions.stage_key,
-        conversions.entered_at,
-        touches.event_id as touch_event_id,
-        touches.occurred_at as touch_occurred_at,
-        touches.campaign_id,
-        touches.channel,
-        touches.content_id,
-        case when conversions.is_won_stage then conversions.amount end as won_amount,
-        touches.event_sequence_number = lead_touches.lead_touch_sequence_number as is_lead_touch,
-        row_number() over (
-            partition by conversions.stage_entry_id order by touches.event_sequence_number
-        ) as touch_number,
-        count(*) over (partition by conversions.stage_entry_id) as touches_count
-    from conversions
-    inner join touches
-        on
-            conversions.journey_key = touches.journey_key
-            and conversions.event_sequence_number >= touches.event_sequence_number
-    left join lead_touches
-        on conversions.journey_key = lead_touches.journey_key
+    select * from {{ ref('conversion_touches') }}
 ),
 
-positioned as (
+credits as (
     select
         conversion_touches.*,
-        models.attribution_model_key,
-        models.first_touch_weight,
-        models.lead_touch_weight,
-        models.last_touch_weight,
-        models.other_touches_weight,
-        models.every_touch_weight,
-        models.half_life_days,
-        conversion_touches.touch_number = 1 as is_first_touch,
-        conversion_touches.touch_number = conversion_touches.touches_count as is_last_touch,
-        coalesce(conversion_touches.is_lead_touch and models.lead_touch_weight > 0, false)
-            as holds_lead_position,
-        {{ days_between('conversion_touches.touch_occurred_at', 'conversion_touches.entered_at') }}
-            as days_before_conversion
+        credit.attribution_model_key,
+        credit.attribution_credit,
+        credit.attributed_revenue_usd
     from conversion_touches
-    cross join models
-),
-
-counted as (
-    select
-        *,
-        not is_first_touch and not is_last_touch and not holds_lead_position as is_other_touch,
-        sum(
-            case
-                when not is_first_touch and not is_last_touch and not holds_lead_position
-                    then 1
-                else 0
-            end
-        ) over (partition by stage_entry_id, attribution_model_key) as other_touches_count
-    from positioned
-),
-
-weighted as (
-    select
-        *,
-        case when is_first_touch then first_touch_weight else 0 end
-        + case when holds_lead_position then lead_touch_weight else 0 end
-        + case when is_last_touch then last_touch_weight else 0 end
-        + case when is_other_touch then other_touches_weight / other_touches_count else 0 end
-        + every_touch_weight * case
-            when half_life_days is null then 1
-            else power(0.5, days_before_conversion / half_life_days)
-        end as raw_weight
-    from counted
+    cross join unnest(conversion_touches.attribution_credits) as credits (credit)
 ),
 
 final as (
     select
-        cast(stage_entry_id as varchar) as stage_entry_id,
-        cast(attribution_model_key as varchar) as attribution_model_key,
-        cast(touch_event_id as varchar) as touch_event_id,
-        cast(journey_key as varchar) as journey_key,
-        cast(stage_key as varchar) as stage_key,
-        cast(entered_at as timestamp) as converted_at,
-        cast(touch_occurred_at as timestamp) as touch_occurred_at,
-        cast(campaign_id as varchar) as campaign_id,
-        cast(channel as varchar) as channel,
-        cast(content_id as varchar) as content_id,
-        cast(touch_number as integer) as touch_number,
-        cast(touches_count as integer) as touches_count,
-        cast(is_first_touch as boolean) as is_first_touch,
-        cast(coalesce(is_lead_touch, false) as boolean) as is_lead_touch,
-        cast(is_last_touch as boolean) as is_last_touch,
-        cast(days_before_conversion as double) as days_before_conversion,
-        cast(
-            raw_weight / nullif(sum(raw_weight) over (
-                partition by stage_entry_id, attribution_model_key
-            ), 0) as decimal(18, 6)
-        ) as attribution_credit,
-        cast(
-            won_amount * raw_weight / nullif(sum(raw_weight) over (
-                partition by stage_entry_id, attribution_model_key
-            ), 0) as decimal(18, 2)
-        ) as attributed_revenue_usd
-    from weighted
+        stage_entry_id,
+        attribution_model_key,
+        touch_event_id,
+        journey_key,
+        stage_key,
+        converted_at,
+        touch_occurred_at,
+        campaign_id,
+        channel,
+        content_id,
+        touch_number,
+        touches_count,
+        is_first_touch,
+        is_lead_touch,
+        is_last_touch,
+        days_before_conversion,
+        attribution_credit,
+        attributed_revenue_usd
+    from credits
 )
 
 select * from final
-
--- depends_on: {{ ref('int_journeys_scoped') }}

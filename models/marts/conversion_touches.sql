@@ -1,0 +1,270 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_scoped_journeys() }}",
+    )
+}}
+{#- Every forward stage entry (a conversion) with each marketing touch of the journey up to
+    and including the converting event, and the touch's credit under every attribution
+    model of the attribution_models seed, one list entry per model (stage_attribution
+    unnests them into rows). A touch's raw weight is the sum of the weights of the
+    positions it holds (first, lead, last, other) plus its every-touch weight, decayed by
+    age where the model has a half-life; credits are the raw weights normalised to sum to
+    one per conversion and model.
+
+    One row per conversion and touch, not per model as well: positions, ages and touch
+    attributes are stored once, and each model's weights and normalisation are a column
+    expression and a window over the conversion's touches (one expression per seed row,
+    from seed_values at run time; the weights themselves are joined from the seed).
+
+    Incremental like the journey facts: every column is computed from one journey's own
+    events and stage entries (positions, ages and the normalisation are per conversion; the
+    attributed revenue is the credit times the conversion's own won amount, no whole-table
+    aggregate), so the journeys int_journeys_scoped re-derives this run are deleted (pre-hook)
+    and derived again in full, and the result equals a full refresh. -#}
+{%- set model_keys = seed_values('attribution_models', 'attribution_model_key') %}
+with
+
+all_stage_entries as (
+    select * from {{ ref('fct_journey_stage_entries') }}
+),
+
+all_journey_events as (
+    select * from {{ ref('fct_customer_journey') }}
+),
+
+{% if is_incremental() -%}
+scoped_journeys as (
+    select * from {{ ref('int_journeys_scoped') }}
+),
+{%- endif %}
+
+stage_entries as (
+    select all_stage_entries.*
+    from all_stage_entries
+    {% if is_incremental() -%}
+    inner join scoped_journeys
+        on all_stage_entries.journey_key = scoped_journeys.journey_key
+    {%- endif %}
+),
+
+journey_events as (
+    {#- Only the columns read below: this CTE has two readers, and DuckDB materializes such a
+        CTE whole, so `*` would copy every column of every event. -#}
+    select
+        all_journey_events.event_id,
+        all_journey_events.journey_key,
+        all_journey_events.event_sequence_number,
+        all_journey_events.occurred_at,
+        all_journey_events.amount,
+        all_journey_events.is_touch,
+        all_journey_events.campaign_id,
+        all_journey_events.channel,
+        all_journey_events.content_id
+    from all_journey_events
+    {% if is_incremental() -%}
+    inner join scoped_journeys
+        on all_journey_events.journey_key = scoped_journeys.journey_key
+    {%- endif %}
+),
+
+roles as (
+    select * from {{ ref('int_stage_roles') }}
+),
+
+models as (
+    select * from {{ ref('attribution_models') }}
+),
+
+conversions as (
+    select
+        stage_entries.stage_entry_id,
+        stage_entries.journey_key,
+        stage_entries.stage_key,
+        stage_entries.entered_at,
+        roles.is_first_stage,
+        roles.is_won_stage,
+        entering_events.event_sequence_number,
+        entering_events.amount
+    from stage_entries
+    inner join roles
+        on stage_entries.stage_key = roles.stage_key
+    inner join journey_events as entering_events
+        on stage_entries.entered_by_event_id = entering_events.event_id
+    where roles.is_forward_stage
+),
+
+touches as (
+    select
+        journey_key,
+        event_id,
+        event_sequence_number,
+        occurred_at,
+        campaign_id,
+        channel,
+        content_id
+    from journey_events
+    where is_touch
+),
+
+first_stage_entries as (
+    select
+        journey_key,
+        min(event_sequence_number) as event_sequence_number
+    from conversions
+    where is_first_stage
+    group by journey_key
+),
+
+lead_touches as (
+    select
+        touches.journey_key,
+        max(touches.event_sequence_number) as lead_touch_sequence_number
+    from touches
+    inner join first_stage_entries
+        on
+            touches.journey_key = first_stage_entries.journey_key
+            and touches.event_sequence_number <= first_stage_entries.event_sequence_number
+    group by touches.journey_key
+),
+
+conversion_touches as (
+    select
+        conversions.stage_entry_id,
+        conversions.journey_key,
+        conversions.stage_key,
+        conversions.entered_at,
+        touches.event_id as touch_event_id,
+        touches.occurred_at as touch_occurred_at,
+        touches.campaign_id,
+        touches.channel,
+        touches.content_id,
+        case when conversions.is_won_stage then conversions.amount end as won_amount,
+        coalesce(touches.event_sequence_number = lead_touches.lead_touch_sequence_number, false)
+            as is_lead_touch,
+        row_number() over (
+            partition by conversions.stage_entry_id order by touches.event_sequence_number
+        ) as touch_number,
+        count(*) over (partition by conversions.stage_entry_id) as touches_count,
+        {{ days_between('touches.occurred_at', 'conversions.entered_at') }}
+            as days_before_conversion
+    from conversions
+    inner join touches
+        on
+            conversions.journey_key = touches.journey_key
+            and conversions.event_sequence_number >= touches.event_sequence_number
+    left join lead_touches
+        on conversions.journey_key = lead_touches.journey_key
+),
+
+positioned as (
+    select
+        *,
+        touch_number = 1 as is_first_touch,
+        touch_number = touches_count as is_last_touch
+    from conversion_touches
+),
+
+counted as (
+    {#- The other touches hold no position: neither first nor last, and not the lead touch
+        under a model with a lead weight. -#}
+    select
+        *,
+        count(*) filter (where not is_first_touch and not is_last_touch) over (
+            partition by stage_entry_id
+        ) as middle_touches_count,
+        count(*) filter (where not is_first_touch and not is_last_touch and is_lead_touch) over (
+            partition by stage_entry_id
+        ) as middle_lead_touches_count
+    from positioned
+),
+
+weighted as (
+    {#- One raw weight per attribution model (model_<n> is the seed row of the n-th key). -#}
+    select
+        counted.*,
+        {%- for model_key in model_keys %}
+        {%- set model = 'model_' ~ loop.index %}
+        case when counted.is_first_touch then {{ model }}.first_touch_weight else 0 end
+        + case
+            when counted.is_lead_touch and {{ model }}.lead_touch_weight > 0
+                then {{ model }}.lead_touch_weight
+            else 0
+        end
+        + case when counted.is_last_touch then {{ model }}.last_touch_weight else 0 end
+        + case
+            when
+                not counted.is_first_touch
+                and not counted.is_last_touch
+                and not (counted.is_lead_touch and {{ model }}.lead_touch_weight > 0)
+                then {{ model }}.other_touches_weight / (
+                    counted.middle_touches_count - case
+                        when {{ model }}.lead_touch_weight > 0
+                            then counted.middle_lead_touches_count
+                        else 0
+                    end
+                )
+            else 0
+        end
+        + {{ model }}.every_touch_weight * case
+            when {{ model }}.half_life_days is null then 1
+            else power(0.5, counted.days_before_conversion / {{ model }}.half_life_days)
+        end as raw_weight_{{ loop.index }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from counted
+    {%- for model_key in model_keys %}
+    inner join models as model_{{ loop.index }}
+        on model_{{ loop.index }}.attribution_model_key = '{{ model_key }}'
+    {%- endfor %}
+),
+
+credited as (
+    select
+        *,
+        [
+            {%- for model_key in model_keys %}
+            {%- set raw_weight = 'raw_weight_' ~ loop.index %}
+            {
+                'attribution_model_key': '{{ model_key }}',
+                'attribution_credit': cast(
+                    {{ raw_weight }} / nullif(sum({{ raw_weight }}) over (
+                        partition by stage_entry_id
+                    ), 0) as decimal(18, 6)
+                ),
+                'attributed_revenue_usd': cast(
+                    won_amount * {{ raw_weight }} / nullif(sum({{ raw_weight }}) over (
+                        partition by stage_entry_id
+                    ), 0) as decimal(18, 2)
+                )
+            }{{ ',' if not loop.last }}
+            {%- endfor %}
+        ] as attribution_credits
+    from weighted
+),
+
+final as (
+    select
+        cast(stage_entry_id as varchar) as stage_entry_id,
+        cast(touch_event_id as varchar) as touch_event_id,
+        cast(journey_key as varchar) as journey_key,
+        cast(stage_key as varchar) as stage_key,
+        cast(entered_at as timestamp) as converted_at,
+        cast(touch_occurred_at as timestamp) as touch_occurred_at,
+        cast(campaign_id as varchar) as campaign_id,
+        cast(channel as varchar) as channel,
+        cast(content_id as varchar) as content_id,
+        cast(touch_number as integer) as touch_number,
+        cast(touches_count as integer) as touches_count,
+        cast(is_first_touch as boolean) as is_first_touch,
+        cast(is_lead_touch as boolean) as is_lead_touch,
+        cast(is_last_touch as boolean) as is_last_touch,
+        cast(days_before_conversion as double) as days_before_conversion,
+        attribution_credits
+    from credited
+)
+
+select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}
