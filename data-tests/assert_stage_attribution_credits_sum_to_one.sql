@@ -48,12 +48,12 @@ expected as (
 
 final as (
     select
-        coalesce(expected.stage_entry_id, credits.stage_entry_id) as stage_entry_id,
-        coalesce(expected.attribution_model_key, credits.attribution_model_key)
-            as attribution_model_key,
         expected.touches_count,
         credits.credited_touches_count,
-        credits.total_credit
+        credits.total_credit,
+        coalesce(expected.stage_entry_id, credits.stage_entry_id) as stage_entry_id,
+        coalesce(expected.attribution_model_key, credits.attribution_model_key)
+            as attribution_model_key
     from expected
     full outer join credits
         on

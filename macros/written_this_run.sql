@@ -9,7 +9,7 @@
     keys_written_this_run(key_column): every row, old or new, whose key occurs among the
     rows this run wrote. For uniqueness tests: a new row duplicating an old row of a journey
     outside the scope is still found, because the old row shares the key and is counted too.
-    Composite keys give their leading column (stage_entry_id for stage_attribution).
+    Composite keys give their leading column (stage_entry_id for conversion_touches).
 
     The tested relation is `relation` when given (singular tests), otherwise the model the
     generic test is attached to. Generic tests call these through their `where` config,

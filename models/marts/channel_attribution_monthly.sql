@@ -2,8 +2,9 @@
     and conversion month: stage_attribution summed to the grain the attribution dashboards
     read, so a BI tool reads a few thousand rows instead of one row per conversion, touch
     and model. Sums of credits and revenue over months give the all-time totals exactly.
-    A table: one grouped pass over stage_attribution (about a second at 10M events) costs
-    less than tracking which months the day's re-derived journeys moved rows out of. -#}
+    A table: one grouped pass over stage_attribution (a view unnesting the credit lists of
+    conversion_touches) costs less than tracking which months the day's re-derived journeys
+    moved rows out of. -#}
 with
 
 attribution as (

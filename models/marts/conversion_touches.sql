@@ -15,9 +15,9 @@
     one per conversion and model.
 
     One row per conversion and touch, not per model as well: positions, ages and touch
-    attributes are stored once, and each model's weights and normalisation are a column
-    expression and a window over the conversion's touches (one expression per seed row,
-    from seed_values at run time; the weights themselves are joined from the seed).
+    attributes are stored once, and each model's raw weight and normalisation are a list
+    entry and a window over the conversion's touches: one expression per model key, which
+    seed_values reads from the seed at run time; the weights are joined from the seed.
 
     Incremental like the journey facts: every column is computed from one journey's own
     events and stage entries (positions, ages and the normalisation are per conversion; the
@@ -182,63 +182,67 @@ counted as (
 ),
 
 weighted as (
-    {#- One raw weight per attribution model (model_<n> is the seed row of the n-th key). -#}
+    {#- The raw weight under each attribution model, in key order: model_<n> is the seed row
+        of the n-th key. (DuckDB takes the trailing comma the loop leaves in the list.) -#}
     select
         counted.*,
-        {%- for model_key in model_keys %}
-        {%- set model = 'model_' ~ loop.index %}
-        case when counted.is_first_touch then {{ model }}.first_touch_weight else 0 end
-        + case
-            when counted.is_lead_touch and {{ model }}.lead_touch_weight > 0
-                then {{ model }}.lead_touch_weight
-            else 0
-        end
-        + case when counted.is_last_touch then {{ model }}.last_touch_weight else 0 end
-        + case
-            when
-                not counted.is_first_touch
-                and not counted.is_last_touch
-                and not (counted.is_lead_touch and {{ model }}.lead_touch_weight > 0)
-                then {{ model }}.other_touches_weight / (
-                    counted.middle_touches_count - case
-                        when {{ model }}.lead_touch_weight > 0
-                            then counted.middle_lead_touches_count
-                        else 0
-                    end
-                )
-            else 0
-        end
-        + {{ model }}.every_touch_weight * case
-            when {{ model }}.half_life_days is null then 1
-            else power(0.5, counted.days_before_conversion / {{ model }}.half_life_days)
-        end as raw_weight_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        [
+            {%- for model_key in model_keys %}
+            {%- set model = 'model_' ~ loop.index %}
+            case when counted.is_first_touch then {{ model }}.first_touch_weight else 0 end
+            + case
+                when counted.is_lead_touch and {{ model }}.lead_touch_weight > 0
+                    then {{ model }}.lead_touch_weight
+                else 0
+            end
+            + case when counted.is_last_touch then {{ model }}.last_touch_weight else 0 end
+            + case
+                when
+                    not counted.is_first_touch
+                    and not counted.is_last_touch
+                    and not (counted.is_lead_touch and {{ model }}.lead_touch_weight > 0)
+                    then {{ model }}.other_touches_weight / (
+                        counted.middle_touches_count - case
+                            when {{ model }}.lead_touch_weight > 0
+                                then counted.middle_lead_touches_count
+                            else 0
+                        end
+                    )
+                else 0
+            end
+            + {{ model }}.every_touch_weight * case
+                when {{ model }}.half_life_days is null then 1
+                else power(0.5, counted.days_before_conversion / {{ model }}.half_life_days)
+            end,
+            {%- endfor %}
+        ] as raw_weights
     from counted
-    {%- for model_key in model_keys %}
+    {% for model_key in model_keys %}
     inner join models as model_{{ loop.index }}
         on model_{{ loop.index }}.attribution_model_key = '{{ model_key }}'
-    {%- endfor %}
+    {% endfor %}
 ),
 
 credited as (
+    {#- Each model's raw weights normalised over the conversion's touches. -#}
     select
-        *,
+        weighted.*,
         [
             {%- for model_key in model_keys %}
-            {%- set raw_weight = 'raw_weight_' ~ loop.index %}
+            {%- set raw_weight = 'weighted.raw_weights[' ~ loop.index ~ ']' %}
             {
                 'attribution_model_key': '{{ model_key }}',
                 'attribution_credit': cast(
                     {{ raw_weight }} / nullif(sum({{ raw_weight }}) over (
-                        partition by stage_entry_id
+                        partition by weighted.stage_entry_id
                     ), 0) as decimal(18, 6)
                 ),
                 'attributed_revenue_usd': cast(
-                    won_amount * {{ raw_weight }} / nullif(sum({{ raw_weight }}) over (
-                        partition by stage_entry_id
+                    weighted.won_amount * {{ raw_weight }} / nullif(sum({{ raw_weight }}) over (
+                        partition by weighted.stage_entry_id
                     ), 0) as decimal(18, 2)
                 )
-            }{{ ',' if not loop.last }}
+            },
             {%- endfor %}
         ] as attribution_credits
     from weighted

@@ -10,13 +10,12 @@ conversion_touches as (
 ),
 
 credits as (
+    {#- One row per list entry, its fields (attribution_model_key, attribution_credit,
+        attributed_revenue_usd) as columns: a recursive unnest names them itself. -#}
     select
         conversion_touches.*,
-        credit.attribution_model_key,
-        credit.attribution_credit,
-        credit.attributed_revenue_usd
+        unnest(conversion_touches.attribution_credits, recursive := true)  -- noqa: AL03
     from conversion_touches
-    cross join unnest(conversion_touches.attribution_credits) as credits (credit)
 ),
 
 final as (

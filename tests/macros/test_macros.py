@@ -107,10 +107,10 @@ def test_last_value_ignore_nulls_carries_the_last_known_value(rendered: dict):
 
 SCOPE_INLINE = """
 select
-    (select count(*) from {{ ref('stage_attribution') }}
+    (select count(*) from {{ ref('conversion_touches') }}
      where {{ rows_written_this_run() }}) as rows_in_scope,
-    (select count(*) from {{ ref('stage_attribution') }}
-     where {{ keys_written_this_run('stage_entry_id', relation=ref('stage_attribution')) }})
+    (select count(*) from {{ ref('conversion_touches') }}
+     where {{ keys_written_this_run('stage_entry_id', relation=ref('conversion_touches')) }})
         as keys_in_scope
 """
 
@@ -129,14 +129,14 @@ def test_test_scope_is_everything_on_a_full_build_and_the_written_rows_after(
 ):
     database = tmp_path / "warehouse.duckdb"
     shutil.copy2(warehouse.database, database)
-    total = warehouse.scalar("select count(*) from marts.stage_attribution")
+    total = warehouse.scalar("select count(*) from marts.conversion_touches")
     full = _show_row(database, SCOPE_INLINE)
     assert full == {"rows_in_scope": total, "keys_in_scope": total}
 
     # As after an incremental run that re-derived one journey.
     with duckdb.connect(str(database)) as con:
         journey, rows = con.execute(
-            "select journey_key, count(*) from marts.stage_attribution"
+            "select journey_key, count(*) from marts.conversion_touches"
             " group by journey_key order by count(*) desc, journey_key limit 1"
         ).fetchone()
         con.execute(
@@ -146,8 +146,8 @@ def test_test_scope_is_everything_on_a_full_build_and_the_written_rows_after(
         )
         # A planted duplicate of one of its rows under another journey: counted by key.
         con.execute(
-            "insert into marts.stage_attribution select * replace ('elsewhere' as journey_key)"
-            " from marts.stage_attribution where journey_key = ? limit 1",
+            "insert into marts.conversion_touches select * replace ('elsewhere' as journey_key)"
+            " from marts.conversion_touches where journey_key = ? limit 1",
             [journey],
         )
     scoped = _show_row(database, SCOPE_INLINE)

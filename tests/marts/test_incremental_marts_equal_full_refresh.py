@@ -25,6 +25,8 @@ from tests.e2e.test_incremental_equals_full_refresh import split_landing
 # The marts made incremental through int_journeys_scoped, with the order that makes a
 # comparison deterministic (their keys).
 INCREMENTAL_MARTS = {
+    "marts.conversion_touches": "stage_entry_id, touch_event_id",
+    # A view of conversion_touches (its credit lists unnested), compared as BI tools read it.
     "marts.stage_attribution": "stage_entry_id, attribution_model_key, touch_event_id",
     "quality.stage_sla_clocks": "stage_entry_id",
     "marts.dim_people": "person_key",
@@ -108,24 +110,24 @@ def test_scoped_uniqueness_test_catches_a_new_row_duplicating_an_old_one(increme
         old, new_journey = con.execute(
             """
             select
-                (select stage_entry_id from marts.stage_attribution
+                (select stage_entry_id from marts.conversion_touches
                  where journey_key not in (select journey_key from intermediate.int_journeys_scoped)
                  order by stage_entry_id limit 1),
-                (select min(journey_key) from marts.stage_attribution
+                (select min(journey_key) from marts.conversion_touches
                  where journey_key in (select journey_key from intermediate.int_journeys_scoped))
             """
         ).fetchone()
         con.execute(
-            "insert into marts.stage_attribution select * replace (? as journey_key)"
-            " from marts.stage_attribution where stage_entry_id = ?",
+            "insert into marts.conversion_touches select * replace (? as journey_key)"
+            " from marts.conversion_touches where stage_entry_id = ?",
             [new_journey, old],
         )
     with pytest.raises(AssertionError):
-        dbt(["test", "--select", "stage_attribution", "--indirect-selection", "cautious",
+        dbt(["test", "--select", "conversion_touches", "--indirect-selection", "cautious",
              "--exclude", "test_type:unit"], planted)  # fmt: skip
     failed = _failed_tests(planted)
     assert any(
-        name.startswith("unique_combination_of_columns_stage_attribution") for name in failed
+        name.startswith("unique_combination_of_columns_conversion_touches") for name in failed
     )
     # Row-level tests look only at this run's journeys, where the planted rows are valid.
-    assert not any(name.startswith("relationships_stage_attribution") for name in failed)
+    assert not any(name.startswith("relationships_conversion_touches") for name in failed)
