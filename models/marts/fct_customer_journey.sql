@@ -72,3 +72,5 @@ final as (
 select * from final
 
 -- depends_on: {{ ref('int_journeys_scoped') }}
+-- The stage entries' integrity tests gate this mart, as they gate every mart.
+-- depends_on: {{ ref('int_stage_entries_derived') }}

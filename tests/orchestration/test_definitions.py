@@ -28,7 +28,7 @@ def test_one_raw_asset_per_stream_and_one_asset_per_dbt_model():
     for stream in streams():
         assert f"raw/{stream}_events" in keys
     assert "marts/fct_customer_journey" in keys
-    assert "intermediate/int_journey_events_scored" in keys
+    assert "intermediate/int_journey_events_staged" in keys
 
 
 def test_dbt_sources_hang_off_the_raw_assets():

@@ -3,11 +3,13 @@
     the rejection reason, the person's first identification or the lead rule). Within a journey cycle a
     proposal becomes an entry only if its stage comes later in stage order than every stage
     proposed by earlier events of the cycle: journeys never move backwards, and skipped
-    stages are simply never entered. -#}
+    stages are simply never entered. The events come scored from int_journey_events_staged,
+    whose stage after each event is the furthest stage proposed so far in its cycle, i.e.
+    the furthest stage entered here. -#}
 with
 
 events as (
-    select * from {{ ref('int_journey_events_scored') }}
+    select * from {{ ref('int_journey_events_staged') }}
 ),
 
 stages as (
