@@ -26,10 +26,21 @@ def relations(database: Path) -> set[tuple[str, str]]:
         return set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
 
 
+def views(database: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        sql = "select schema_name, view_name from duckdb_views() where not internal"
+        return set(con.execute(sql).fetchall())
+
+
 def test_every_mart_and_nothing_else_is_served(warehouse, serving: Path):
-    marts = {r for r in relations(warehouse.database) if r[0] == "marts"}
-    assert marts, "the warehouse has no marts"
+    # A mart the warehouse keeps as a view (stage_attribution unnests conversion_touches)
+    # is served as a table: its definition names the warehouse, which BI clients lack.
+    marts = {
+        r for r in relations(warehouse.database) | views(warehouse.database) if r[0] == "marts"
+    }
+    assert ("marts", "stage_attribution") in marts - relations(warehouse.database)
     assert relations(serving) == marts
+    assert not views(serving)
 
 
 def test_row_counts_equal_the_warehouse(warehouse, serving: Path):
