@@ -1,5 +1,7 @@
 {{ config(severity='error', tags=['integrity'], meta={'rule_key': 'amount_non_negative'}) }}
-{#- Amounts (deals, renewals, spend) are never negative. -#}
+{#- Amounts (deals, renewals, spend) are never negative.
+    On an incremental run only the events loaded since the last build are checked
+    (loaded_this_run); a full build checks the whole log. -#}
 with
 
 marketing_events as (
@@ -8,6 +10,7 @@ marketing_events as (
         event_type,
         amount
     from {{ ref('stg_marketing__events') }}
+    where {{ loaded_this_run() }}
 ),
 
 sales_events as (
@@ -16,6 +19,7 @@ sales_events as (
         event_type,
         amount
     from {{ ref('stg_sales__events') }}
+    where {{ loaded_this_run() }}
 ),
 
 unioned as (

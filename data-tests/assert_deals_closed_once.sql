@@ -1,10 +1,13 @@
 {{ config(severity='error', tags=['integrity'], meta={'rule_key': 'deal_closed_once'}) }}
 {#- An opportunity is closed (won, or lost) at most once. Closing events are the
-    opportunity-level events that win or lose the deal (int_event_type_roles). -#}
+    opportunity-level events that win or lose the deal (int_event_type_roles).
+    On an incremental run only the opportunities with an event loaded since the last build
+    are checked, with all of their events (keys_loaded_this_run); a full build checks all. -#}
 with
 
 events as (
     select * from {{ ref('int_events_unioned') }}
+    where {{ keys_loaded_this_run('opportunity_id', ref('int_events_unioned')) }}
 ),
 
 event_type_roles as (

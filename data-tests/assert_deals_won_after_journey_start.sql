@@ -3,11 +3,14 @@
 ) }}
 {#- No deal is won before its journey began: a win (an opportunity-level event entering the
     won stage) is never dated before the creation (the opportunity-level event entering the
-    pipeline stage) of the opportunity it closes. Both roles come from int_event_type_roles. -#}
+    pipeline stage) of the opportunity it closes. Both roles come from int_event_type_roles.
+    On an incremental run only the opportunities with an event loaded since the last build
+    are checked, with all of their events (keys_loaded_this_run); a full build checks all. -#}
 with
 
 events as (
     select * from {{ ref('int_events_unioned') }}
+    where {{ keys_loaded_this_run('opportunity_id', ref('int_events_unioned')) }}
 ),
 
 event_type_roles as (

@@ -1,6 +1,8 @@
 {{ config(severity='error', tags=['integrity'], meta={'rule_key': 'occurred_at_in_range'}) }}
 {#- Events happened after the earliest accepted date and no further after their load than
-    the future tolerance (both from ingestion_limits). -#}
+    the future tolerance (both from ingestion_limits).
+    On an incremental run only the events loaded since the last build are checked
+    (loaded_this_run); a full build checks the whole log. -#}
 with
 
 marketing_events as (
@@ -9,6 +11,7 @@ marketing_events as (
         occurred_at,
         loaded_at
     from {{ ref('stg_marketing__events') }}
+    where {{ loaded_this_run() }}
 ),
 
 sales_events as (
@@ -17,6 +20,7 @@ sales_events as (
         occurred_at,
         loaded_at
     from {{ ref('stg_sales__events') }}
+    where {{ loaded_this_run() }}
 ),
 
 limits as (

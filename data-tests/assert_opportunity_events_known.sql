@@ -2,11 +2,14 @@
 {#- Every opportunity-level event (its type requires an opportunity_id in the event
     catalog) belongs to a known opportunity: one with an event that moves a journey into a
     forward (non-exit) stage, i.e. it was created, or at least won. Both roles come from
-    int_event_type_roles. -#}
+    int_event_type_roles.
+    On an incremental run only the opportunities with an event loaded since the last build
+    are checked, with all of their events (keys_loaded_this_run); a full build checks all. -#}
 with
 
 events as (
     select * from {{ ref('int_events_unioned') }}
+    where {{ keys_loaded_this_run('opportunity_id', ref('int_events_unioned')) }}
 ),
 
 event_type_roles as (

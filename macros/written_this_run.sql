@@ -61,3 +61,59 @@
         database=node.database, schema=node.schema, identifier=node.alias
     )) }}
 {%- endmacro %}
+
+{#- Scope of a data test on the event log (raw sources, staging, the event models): the
+    rows loaded since the journey facts were last built, i.e. the events new to this run
+    (int_event_loads_scoped); `true` on a full or first build and while parsing.
+
+    loaded_this_run(loaded_at_column): the new rows themselves. For tests whose verdict on
+    a row depends on that row alone (not_null, relationships to a seed, range checks).
+
+    keys_loaded_this_run(key_column): every row, old or new, whose key occurs among the new
+    rows. For uniqueness (a new event repeating an old event_id is found, the old row is
+    counted too) and for tests grouped by a key (an opportunity with a new event is
+    checked with all of its events). The tested relation is `relation` when given
+    (singular tests), otherwise the model the generic test is attached to.
+
+    The log is append-only and a run that fails a test on it does not rebuild the journey
+    facts, so the watermark stays: events are checked by the build that first sees them,
+    and again by every later build until one passes. -#}
+{% macro loaded_this_run(loaded_at_column='loaded_at') -%}
+    {%- set loads = _event_loads_scoped_this_run() -%}
+    {%- if loads is none -%}
+        true
+    {%- else -%}
+        {{ loaded_at_column }} > (select loads.loaded_after from {{ loads }} as loads)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro keys_loaded_this_run(key_column, relation=none, loaded_at_column='loaded_at') -%}
+    {%- set loads = _event_loads_scoped_this_run() -%}
+    {%- if loads is none -%}
+        true
+    {%- else -%}
+        {%- set tested = relation if relation is not none else _tested_relation() -%}
+        {{ key_column }} in (
+            select loaded.{{ key_column }}
+            from {{ tested }} as loaded
+            where loaded.{{ loaded_at_column }} > (
+                select loads.loaded_after from {{ loads }} as loads
+            )
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- int_event_loads_scoped when this run is incremental, none on a full or first build
+    (every event is new), while parsing, or before it exists. -#}
+{% macro _event_loads_scoped_this_run() -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.int_event_loads_scoped'] -%}
+    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {%- if relation is none -%}{{ return(none) }}{%- endif -%}
+    {%- set result = run_query(
+        'select coalesce(bool_or(is_full_build or loaded_after is null), true) from '
+        ~ relation
+    ) -%}
+    {%- if result.columns[0].values()[0] -%}{{ return(none) }}{%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}

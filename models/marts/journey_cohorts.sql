@@ -1,17 +1,32 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_scoped_journeys() }}",
+            "{{ delete_journeys_with_changed_cohort_dimensions() }}",
+        ],
+    )
+}}
 {#- Who each journey is for reporting: when it entered the funnel (its cohort), which
     campaign brought it in, and its segment. Every funnel, cost and plan mart groups
     journeys by these same attributes.
-    A table, not incremental through int_journeys_scoped: company_size is the person's (from
-    dim_people, their latest event, which can lie in another journey) and the acquisition
-    channel falls back to the campaign's (dim_campaigns), so a day's events can change the
-    rows of journeys the day did not touch. -#}
+
+    Incremental by journey: a row depends on its own journey's events and entries, and on
+    two dimensions a day's events can change for journeys the day did not touch: the
+    person's company_size (dim_people, their latest event, which can lie in another
+    journey) and the campaign's channel (dim_campaigns, the fallback of the acquisition
+    channel). So a run deletes the journeys int_journeys_scoped re-derives and the rows
+    whose company_size or acquisition channel no longer match those dimensions (pre-hooks),
+    then derives every journey with stage entries but no row, which is exactly those. -#}
 with
 
-journey_events as (
+all_journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-stage_entries as (
+all_stage_entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
@@ -22,6 +37,42 @@ people as (
 campaigns as (
     select * from {{ ref('dim_campaigns') }}
 ),
+
+{% if is_incremental() -%}
+previous_cohorts as (
+    select * from {{ this }}
+),
+
+journeys_missing as (
+    select distinct all_stage_entries.journey_key
+    from all_stage_entries
+    where all_stage_entries.journey_key not in (
+        select previous_cohorts.journey_key from previous_cohorts
+    )
+),
+
+stage_entries as (
+    select all_stage_entries.*
+    from all_stage_entries
+    inner join journeys_missing
+        on all_stage_entries.journey_key = journeys_missing.journey_key
+),
+
+journey_events as (
+    select all_journey_events.*
+    from all_journey_events
+    inner join journeys_missing
+        on all_journey_events.journey_key = journeys_missing.journey_key
+),
+{%- else -%}
+    stage_entries as (
+        select * from all_stage_entries
+    ),
+
+    journey_events as (
+        select * from all_journey_events
+    ),
+{%- endif %}
 
 journey_entries as (
     select
@@ -83,3 +134,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

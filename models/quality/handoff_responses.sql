@@ -1,11 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=[
+            "{{ delete_scoped_journeys() }}",
+            "{% if is_incremental() %}delete from {{ this }} where not is_answered{% endif %}",
+        ],
+    )
+}}
 {#- Every handoff of a lead from marketing to sales, and how sales answered it.
     The answer is the first event after the handoff (and before the journey's next handoff)
     that accepts the lead (moves the journey forward out of the handed-off stage) or
     rejects it (moves it out through a reason). The lead met the lead rule at the handoff
-    when the journey was then in the handed-off stage or a later one that is not an exit. -#}
+    when the journey was then in the handed-off stage or a later one that is not an exit.
+
+    Incremental: an answered handoff depends only on its own journey, so it is re-derived
+    only when int_journeys_scoped re-derives the journey (first pre-hook); an unanswered
+    one depends on the end of the data too (due, breached, hours over the SLA), so every
+    unanswered handoff is deleted (second pre-hook) and measured again on every run. The
+    run derives the journeys with a handoff that has no row (those two kinds) and inserts
+    exactly the missing handoffs, so each handoff is inserted once. -#}
 with
 
-journey_events as (
+all_journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
@@ -29,6 +47,35 @@ lead_rule as (
     select * from {{ ref('lead_rule') }}
 ),
 
+{% if is_incremental() -%}
+previous_handoffs as (
+    select * from {{ this }}
+),
+
+journeys_missing_handoffs as (
+    select distinct all_journey_events.journey_key
+    from all_journey_events
+    inner join event_type_roles as handoff_types
+        on all_journey_events.event_type = handoff_types.event_type
+    where
+        handoff_types.is_handoff
+        and all_journey_events.event_id not in (
+            select previous_handoffs.handoff_event_id from previous_handoffs
+        )
+),
+
+journey_events as (
+    select all_journey_events.*
+    from all_journey_events
+    inner join journeys_missing_handoffs
+        on all_journey_events.journey_key = journeys_missing_handoffs.journey_key
+),
+{%- else -%}
+    journey_events as (
+        select * from all_journey_events
+    ),
+{%- endif %}
+
 handoff_stage as (
     select * from stage_roles
     where is_handoff_stage
@@ -36,7 +83,7 @@ handoff_stage as (
 
 data_end as (
     select max(occurred_at) as data_as_of
-    from journey_events
+    from all_journey_events
 ),
 
 answer_event_types as (
@@ -171,6 +218,13 @@ final as (
         {{ hours_between('handed_off_at', 'answered_at') }} as response_hours,
         {{ sla_verdict('answered_at', 'due_at', 'data_as_of') }}
     from measured
+    {% if is_incremental() -%}
+        where handoff_event_id not in (
+            select previous_handoffs.handoff_event_id from previous_handoffs
+        )
+    {%- endif %}
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}

@@ -4,16 +4,8 @@
     two identities together. Everything downstream of this model in the journey chain
     derives only these journeys, and the incremental marts replace only their rows, so a
     daily run costs what the day's new events cost. -#}
-{%- set incremental_marts = ['fct_customer_journey', 'fct_journey_stage_entries'] -%}
-{%- set existing = [] -%}
-{%- if execute -%}
-{%- for name in incremental_marts -%}
-{%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ name] -%}
-{%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
-{%- if relation is not none -%}{%- do existing.append(relation) -%}{%- endif -%}
-{%- endfor -%}
-{%- endif -%}
-{%- set full_build = flags.FULL_REFRESH or existing | length < incremental_marts | length -%}
+{%- set previous_facts = previous_journey_facts() -%}
+{%- set full_build = previous_facts is none -%}
 with
 
 events as (
@@ -27,19 +19,18 @@ scoped as (
 ),
 {% else %}
 journey_facts as (
-    select * from {{ existing[0] }}
+    select * from {{ previous_facts }}
 ),
 
-watermark as (
-    select max(loaded_at) as loaded_at
-    from journey_facts
+event_loads as (
+    select * from {{ ref('int_event_loads_scoped') }}
 ),
 
 new_event_journeys as (
     select distinct events.journey_key
     from events
-    inner join watermark
-        on events.loaded_at > watermark.loaded_at
+    inner join event_loads
+        on events.loaded_at > event_loads.loaded_after
 ),
 
 journeys_that_lost_events as (
@@ -67,3 +58,5 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_event_loads_scoped') }}

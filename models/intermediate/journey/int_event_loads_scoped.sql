@@ -1,0 +1,34 @@
+{#- The load time after which events are new to this run: the latest load the journey
+    facts held when this run started (null on a first or full build, when every event is
+    new). Built before staging (the staging models depend on it), so the data tests of
+    the event log can check only the events loaded since (loaded_this_run). -#}
+{%- set previous_facts = previous_journey_facts() %}
+with
+
+{% if previous_facts is none -%}
+    scope as (
+        select
+            cast(null as timestamp) as loaded_after,
+            true as is_full_build
+    ),
+{%- else -%}
+    journey_facts as (
+        select * from {{ previous_facts }}
+    ),
+
+    scope as (
+        select
+            max(loaded_at) as loaded_after,
+            false as is_full_build
+        from journey_facts
+    ),
+{%- endif %}
+
+final as (
+    select
+        cast(loaded_after as timestamp) as loaded_after,
+        cast(is_full_build as boolean) as is_full_build
+    from scope
+)
+
+select * from final
