@@ -218,8 +218,9 @@ final as (
         {{ hours_between('handed_off_at', 'answered_at') }} as response_hours,
         {{ sla_verdict('answered_at', 'due_at', 'data_as_of') }}
     from measured
-    {% if is_incremental() -%}
-        where handoff_event_id not in (
+    {%- if is_incremental() %}
+    where
+        handoff_event_id not in (
             select previous_handoffs.handoff_event_id from previous_handoffs
         )
     {%- endif %}

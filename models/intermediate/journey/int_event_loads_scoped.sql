@@ -6,22 +6,22 @@
 with
 
 {% if previous_facts is none -%}
-    scope as (
-        select
-            cast(null as timestamp) as loaded_after,
-            true as is_full_build
-    ),
+scope as (
+    select
+        true as is_full_build,
+        cast(null as timestamp) as loaded_after
+),
 {%- else -%}
-    journey_facts as (
-        select * from {{ previous_facts }}
-    ),
+journey_facts as (
+    select * from {{ previous_facts }}
+),
 
-    scope as (
-        select
-            max(loaded_at) as loaded_after,
-            false as is_full_build
-        from journey_facts
-    ),
+scope as (
+    select
+        false as is_full_build,
+        max(loaded_at) as loaded_after
+    from journey_facts
+),
 {%- endif %}
 
 final as (
