@@ -79,41 +79,43 @@
     facts, so the watermark stays: events are checked by the build that first sees them,
     and again by every later build until one passes. -#}
 {% macro loaded_this_run(loaded_at_column='loaded_at') -%}
-    {%- set loads = _event_loads_scoped_this_run() -%}
-    {%- if loads is none -%}
+    {%- set loaded_after = event_loads_watermark() -%}
+    {%- if loaded_after is none -%}
         true
     {%- else -%}
-        {{ loaded_at_column }} > (select loads.loaded_after from {{ loads }} as loads)
+        {{ loaded_at_column }} > {{ loaded_after }}
     {%- endif -%}
 {%- endmacro %}
 
 {% macro keys_loaded_this_run(key_column, relation=none, loaded_at_column='loaded_at') -%}
-    {%- set loads = _event_loads_scoped_this_run() -%}
-    {%- if loads is none -%}
+    {%- set loaded_after = event_loads_watermark() -%}
+    {%- if loaded_after is none -%}
         true
     {%- else -%}
         {%- set tested = relation if relation is not none else _tested_relation() -%}
         {{ key_column }} in (
             select loaded.{{ key_column }}
             from {{ tested }} as loaded
-            where loaded.{{ loaded_at_column }} > (
-                select loads.loaded_after from {{ loads }} as loads
-            )
+            where loaded.{{ loaded_at_column }} > {{ loaded_after }}
         )
     {%- endif -%}
 {%- endmacro %}
 
-{#- int_event_loads_scoped when this run is incremental, none on a full or first build
-    (every event is new), while parsing, or before it exists. -#}
-{% macro _event_loads_scoped_this_run() -%}
+{#- This run's load watermark (int_event_loads_scoped.loaded_after) as a SQL timestamp
+    literal, or none when every event is new to this run (a full or first build), while
+    parsing, or before the model exists. A literal rather than a subquery, so DuckDB skips
+    the row groups of the log loaded before it (the log is appended in load order). -#}
+{% macro event_loads_watermark() -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {%- set node = graph.nodes['model.' ~ project_name ~ '.int_event_loads_scoped'] -%}
     {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set result = run_query(
-        'select coalesce(bool_or(is_full_build or loaded_after is null), true) from '
-        ~ relation
+        "select strftime(max(loaded_after), '%Y-%m-%d %H:%M:%S.%f') from "
+        ~ relation ~ " having not bool_or(is_full_build)"
     ) -%}
-    {%- if result.columns[0].values()[0] -%}{{ return(none) }}{%- endif -%}
-    {{ return(relation) }}
+    {%- if result.rows | length == 0 or result.columns[0].values()[0] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return("cast('" ~ result.columns[0].values()[0] ~ "' as timestamp)") }}
 {%- endmacro %}

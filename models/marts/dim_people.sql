@@ -16,16 +16,16 @@
     all are removed (post-hook). -#}
 with
 
-journey_events as (
+journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
 {% if is_incremental() -%}
-scoped_journeys as (
+scoped_journeys as not materialized (
     select * from {{ ref('int_journeys_scoped') }}
 ),
 
-previous_people as (
+previous_people as not materialized (
     select * from {{ this }}
 ),
 

@@ -22,24 +22,24 @@
     then derives every journey with stage entries but no row, which is exactly those. -#}
 with
 
-all_journey_events as (
+all_journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-all_stage_entries as (
+all_stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-people as (
+people as not materialized (
     select * from {{ ref('dim_people') }}
 ),
 
-campaigns as (
+campaigns as not materialized (
     select * from {{ ref('dim_campaigns') }}
 ),
 
 {% if is_incremental() -%}
-previous_cohorts as (
+previous_cohorts as not materialized (
     select * from {{ this }}
 ),
 

@@ -6,7 +6,7 @@
     although none of its own events changed; there are no fixed rows to keep. -#}
 with
 
-journey_events as (
+journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 

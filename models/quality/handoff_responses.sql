@@ -23,7 +23,7 @@
     exactly the missing handoffs, so each handoff is inserted once. -#}
 with
 
-all_journey_events as (
+all_journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
@@ -48,7 +48,7 @@ lead_rule as (
 ),
 
 {% if is_incremental() -%}
-previous_handoffs as (
+previous_handoffs as not materialized (
     select * from {{ this }}
 ),
 

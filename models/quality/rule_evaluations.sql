@@ -8,19 +8,19 @@
     per-journey rules into an incremental model is the next step if this grows. -#}
 with
 
-handoffs as (
+handoffs as not materialized (
     select * from {{ ref('handoff_responses') }}
 ),
 
-stage_clocks as (
+stage_clocks as not materialized (
     select * from {{ ref('stage_sla_clocks') }}
 ),
 
-stage_entries as (
+stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-journey_events as (
+journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
@@ -36,7 +36,7 @@ stages as (
     select * from {{ ref('funnel_stages') }}
 ),
 
-rules as (
+rules as not materialized (
     select * from {{ ref('data_quality_rules') }}
 ),
 

@@ -21,27 +21,34 @@
 {%- set event_columns = adapter.get_columns_in_relation(ref('int_events_unioned'))
     | map(attribute='name') | list if is_incremental() else [] %}
 {%- set identifier_columns = ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
+{#- The latest load already identified, as a literal: DuckDB then reads only the row groups
+    of the log loaded after it (a join to a watermark subquery read the whole log through
+    the staging views). -#}
+{%- set previous_load = none %}
+{%- if is_incremental() and execute %}
+{%- set previous_load = run_query(
+    "select strftime(max(loaded_at), '%Y-%m-%d %H:%M:%S.%f') from " ~ this
+).columns[0].values()[0] %}
+{%- endif %}
 with
 
-unioned as (
+unioned as not materialized (
     select * from {{ ref('int_events_unioned') }}
 ),
 
 {% if is_incremental() %}
-previous as (
+previous as not materialized (
+    {#- Not materialized: DuckDB would otherwise copy the whole previous table once for its
+        three readers (10M events, no new ones: 32 s -> 1.7 s). -#}
     select * from {{ this }}
-),
-
-watermark as (
-    select max(loaded_at) as loaded_at
-    from previous
 ),
 
 new_events as (
     select unioned.*
     from unioned
-    inner join watermark
-        on unioned.loaded_at > watermark.loaded_at
+    {%- if previous_load is not none %}
+    where unioned.loaded_at > cast('{{ previous_load }}' as timestamp)
+    {%- endif %}
 ),
 
 new_identifiers as (
@@ -115,11 +122,11 @@ settled_opportunity_people as (
 ),
 {% endif %}
 
-identities as (
+identities as not materialized (
     select * from {{ ref('int_identities_resolved') }}
 ),
 
-free_mail_domains as (
+free_mail_domains as not materialized (
     select * from {{ ref('free_mail_domains') }}
 ),
 

@@ -22,15 +22,10 @@ journey_facts as (
     select * from {{ previous_facts }}
 ),
 
-event_loads as (
-    select * from {{ ref('int_event_loads_scoped') }}
-),
-
 new_event_journeys as (
     select distinct events.journey_key
     from events
-    inner join event_loads
-        on events.loaded_at > event_loads.loaded_after
+    where {{ loaded_this_run('events.loaded_at') }}
 ),
 
 journeys_that_lost_events as (
