@@ -143,7 +143,7 @@ def test_scoped_uniqueness_test_catches_a_new_row_duplicating_an_old_one(increme
         name.startswith("unique_combination_of_columns_conversion_touches") for name in failed
     )
     # Row-level tests look only at this run's journeys, where the planted rows are valid.
-        assert not any(name.startswith("relationships_conversion_touches") for name in failed)
+    assert not any(name.startswith("relationships_conversion_touches") for name in failed)
 
 
 def _plant_event(
