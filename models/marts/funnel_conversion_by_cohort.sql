@@ -3,7 +3,7 @@
     across groups. -#}
 with
 
-stage_entries as (
+stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 

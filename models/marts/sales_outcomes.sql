@@ -4,11 +4,11 @@
     opportunity stage was entered. -#}
 with
 
-stage_entries as (
+stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-journey_events as (
+journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 

@@ -2,7 +2,7 @@
     entry into a later stage (higher stage order) at or after it. -#}
 with
 
-stage_entries as (
+stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 

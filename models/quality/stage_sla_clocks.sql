@@ -21,7 +21,7 @@
     every run. Each entry is inserted once: its journey is in scope, or it is still open. -#}
 with
 
-all_stage_entries as (
+all_stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
@@ -45,7 +45,7 @@ stage_entries as (
     ),
 {%- endif %}
 
-journey_events as (
+journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 

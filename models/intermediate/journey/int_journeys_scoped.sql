@@ -8,7 +8,7 @@
 {%- set full_build = previous_facts is none -%}
 with
 
-events as (
+events as not materialized (
     select * from {{ ref('int_events_identified') }}
 ),
 

@@ -8,7 +8,7 @@
     the furthest stage entered here. -#}
 with
 
-events as (
+events as not materialized (
     select * from {{ ref('int_journey_events_staged') }}
 ),
 
