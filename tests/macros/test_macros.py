@@ -6,6 +6,7 @@ session warehouse copy, whose seeds the seed_value macro reads.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -26,6 +27,7 @@ select
     {{ email_domain("'bob@example.com'") }} as domain,
     {{ salted_hash("'email:bob@example.com'") }} as hashed,
     {{ seed_value('lead_rule', 'engagement_lookback_days') }} as lookback_days,
+    '{{ seed_values("attribution_models", "attribution_model_key") | join(",") }}' as model_keys,
     (
         select sum(v) from (
             select 1 as v, timestamp '2025-01-01' as t
@@ -93,6 +95,14 @@ def test_salted_hash_is_md5_of_salt_and_value(rendered: dict):
 
 def test_seed_value_reads_the_agreed_lookback(rendered: dict):
     assert int(rendered["lookback_days"]) == int(lead_rule()["engagement_lookback_days"])
+
+
+def test_seed_values_lists_every_row_of_the_seed_in_order(rendered: dict):
+    seed = Path(__file__).resolve().parents[2] / "seeds" / "attribution_models.csv"
+    with seed.open(newline="", encoding="utf-8") as rows:
+        keys = sorted(row["attribution_model_key"] for row in csv.DictReader(rows))
+    assert len(keys) > 1
+    assert rendered["model_keys"].split(",") == keys
 
 
 def test_days_preceding_limits_the_window(rendered: dict):
