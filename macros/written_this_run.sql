@@ -29,15 +29,24 @@
     {%- if scoped is none -%}
         true
     {%- else -%}
-        {%- set tested = relation if relation is not none else _tested_relation() -%}
-        {{ key_column }} in (
-            select written.{{ key_column }}
-            from {{ tested }} as written
-            where written.{{ journey_column }} in (
-                select scoped.journey_key from {{ scoped }} as scoped
-            )
-        )
+        {{ _keys_of_rows(
+            key_column,
+            relation,
+            journey_column ~ ' in (select scoped.journey_key from ' ~ scoped ~ ' as scoped)'
+        ) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Every row, old or new, whose key occurs among the rows of the tested relation (`relation`,
+    or the model a generic test is attached to) that match `predicate` (SQL on those rows'
+    own columns). Shared by keys_written_this_run and keys_loaded_this_run. -#}
+{% macro _keys_of_rows(key_column, relation, predicate) -%}
+    {%- set tested = relation if relation is not none else _tested_relation() -%}
+    {{ key_column }} in (
+        select matching.{{ key_column }}
+        from {{ tested }} as matching
+        where {{ predicate }}
+    )
 {%- endmacro %}
 
 {#- int_journeys_scoped when this run is incremental, none on a full build (every journey
@@ -92,12 +101,7 @@
     {%- if loaded_after is none -%}
         true
     {%- else -%}
-        {%- set tested = relation if relation is not none else _tested_relation() -%}
-        {{ key_column }} in (
-            select loaded.{{ key_column }}
-            from {{ tested }} as loaded
-            where loaded.{{ loaded_at_column }} > {{ loaded_after }}
-        )
+        {{ _keys_of_rows(key_column, relation, loaded_at_column ~ ' > ' ~ loaded_after) }}
     {%- endif -%}
 {%- endmacro %}
 
