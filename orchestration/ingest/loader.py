@@ -7,8 +7,10 @@ of the batch, keeping only the exceptions (quarantined, duplicate, conflicting),
 transaction append every other staged record straight to the log, the quarantined records
 and one ledger row per file. A load killed at any
 point leaves no trace of the batch under way, so the next run simply loads it again.
-A file already in the ledger with the same checksum is skipped; one whose checksum
-changed after it was loaded is reported and not reloaded (the log is immutable).
+A file the ledger already holds is not loaded again (`already_loaded`): like make or
+rsync's quick check, one whose size and modification time are those the ledger recorded is
+skipped without being read; any other is hashed, and skipped if its checksum is the loaded
+one, else reported as changed after load and not reloaded (the log is immutable).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from orchestration.ingest.readers import (
     raw_records,
     stage_batch,
 )
-from orchestration.ingest.scan import scan_file
+from orchestration.ingest.scan import file_sha256, scan_file
 from orchestration.ingest.tables import (
     LEDGER_TABLE,
     QUARANTINE_TABLE,
@@ -127,34 +129,102 @@ def connect(warehouse: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _ledger_state(con: duckdb.DuckDBPyConnection, relative: str) -> dict[str, str]:
+# Ledger columns the loader writes, in this order (a ledger migrated from an older version
+# has the same columns, `file_mtime_ns` added last).
+_LEDGER_COLUMNS = (
+    "load_id", "stream", "file_path", "file_format", "file_size_bytes", "file_sha256",
+    "status", "rows_read", "rows_loaded", "rows_duplicate", "rows_quarantined", "started_at",
+    "finished_at", "message", "file_mtime_ns",
+)  # fmt: skip
+
+
+def _insert_ledger_rows(con: duckdb.DuckDBPyConnection, rows: list[list[object]]) -> None:
+    con.executemany(
+        f"insert into {LEDGER_TABLE} ({', '.join(_LEDGER_COLUMNS)}) "
+        f"values ({', '.join('?' for _ in _LEDGER_COLUMNS)})",
+        rows,
+    )
+
+
+@dataclass(frozen=True)
+class _LedgerEntry:
+    sha256: str
+    status: str
+    size: int
+    mtime_ns: int | None
+
+
+def _ledger_entries(con: duckdb.DuckDBPyConnection, relative: str) -> list[_LedgerEntry]:
     rows = con.execute(
-        f"select file_sha256, status from {LEDGER_TABLE} where file_path = ?", [relative]
+        f"select file_sha256, status, file_size_bytes, file_mtime_ns from {LEDGER_TABLE} "
+        "where file_path = ? order by finished_at",
+        [relative],
     ).fetchall()
-    return {sha: status for sha, status in rows}
+    return [_LedgerEntry(*row) for row in rows]
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _known_sha256(entries: list[_LedgerEntry], path: Path) -> str | None:
+    """The checksum the ledger recorded for the file with its current size and modification
+    time, or None if it recorded neither (then only reading the file tells)."""
+    stat = path.stat()
+    known = {
+        (entry.size, entry.mtime_ns): entry.sha256
+        for entry in entries
+        if entry.mtime_ns is not None
+    }
+    return known.get((stat.st_size, stat.st_mtime_ns))
+
+
+def _remember_mtime(
+    con: duckdb.DuckDBPyConnection, relative: str, sha: str, mtime_ns: int | None
+) -> None:
+    """Record the modification time at which the file was read with a checksum the ledger
+    already has, so that the next run recognises it without reading it."""
+    if mtime_ns is not None:
+        con.execute(
+            f"update {LEDGER_TABLE} set file_mtime_ns = ? where file_path = ? and file_sha256 = ?",
+            [mtime_ns, relative, sha],
+        )
+
+
 def already_loaded(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, stream: str, path: Path
 ) -> FileLoadResult | None:
-    """The result for a file the ledger already has as loaded (skipped or changed), else None."""
+    """The result for a file the ledger already has as loaded (skipped or changed), else None.
+
+    The rule is make's and rsync's quick check. A file whose size and modification time
+    (to the nanosecond) equal those the ledger recorded when it last read the file is taken
+    to hold the content it had then, and is not read. Any other file, or one whose ledger
+    rows predate recorded modification times, is hashed (sha256): if its content is the one
+    loaded it is skipped, and its modification time is recorded for the next run; other
+    content is reported as changed after load and not reloaded.
+
+    So a rewrite that keeps both the size and the modification time (a restored `touch -r`,
+    or a filesystem with coarse times rewritten within one tick) goes unnoticed; touching
+    the file makes the next run hash it.
+    """
     relative = path.relative_to(landing_dir).as_posix()
-    ledger = _ledger_state(con, relative)
-    if STATUS_LOADED not in ledger.values():
+    entries = _ledger_entries(con, relative)
+    if all(entry.status != STATUS_LOADED for entry in entries):
         return None
-    sha = scan_file(path).sha256
-    if ledger.get(sha) == STATUS_LOADED:
+    sha = _known_sha256(entries, path)
+    mtime_ns = None
+    if sha is None:
+        sha, mtime_ns = file_sha256(path)
+        _remember_mtime(con, relative, sha, mtime_ns)
+    status = {entry.sha256: entry.status for entry in entries}
+    if status.get(sha) == STATUS_LOADED:
         return FileLoadResult(stream, relative, STATUS_SKIPPED)
     message = (
         f"{relative} changed after it was loaded (sha256 now {sha[:12]}); the raw log is "
         "immutable, so it was not reloaded. Drop corrections as a new file."
     )
-    if sha not in ledger:
-        _record_changed_file(con, stream, relative, path, sha, message)
+    if sha not in status:
+        _record_changed_file(con, stream, relative, path, sha, mtime_ns, message)
     return FileLoadResult(stream, relative, STATUS_CHANGED, message=message)
 
 
@@ -228,13 +298,14 @@ def load_batch(
     try:
         _append(con, stream, fields, started_at)
         _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
-        con.executemany(
-            f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _insert_ledger_rows(
+            con,
             [
                 [
                     load_id, stream, result.file_path, file.file_format, file.scan.size,
                     file.scan.sha256, STATUS_LOADED, result.rows_read, result.rows_loaded,
                     result.rows_duplicate, result.rows_quarantined, started_at, _now(), None,
+                    file.scan.mtime_ns,
                 ]
                 for load_id, result, file in zip(load_ids, results, files, strict=True)
             ],
@@ -338,14 +409,23 @@ def unreconciled_files(warehouse: Path, stream: str) -> list[dict[str, object]]:
 
 
 def _record_changed_file(
-    con: duckdb.DuckDBPyConnection, stream: str, relative: str, path: Path, sha: str, message: str
+    con: duckdb.DuckDBPyConnection,
+    stream: str,
+    relative: str,
+    path: Path,
+    sha: str,
+    mtime_ns: int | None,
+    message: str,
 ) -> None:
     now = _now()
-    con.execute(
-        f"insert into {LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, ?)",
+    _insert_ledger_rows(
+        con,
         [
-            uuid.uuid4().hex, stream, relative, FORMATS[path.suffix.lower()],
-            path.stat().st_size, sha, STATUS_CHANGED, now, now, message,
+            [
+                uuid.uuid4().hex, stream, relative, FORMATS[path.suffix.lower()],
+                path.stat().st_size, sha, STATUS_CHANGED, 0, 0, 0, 0, now, now, message,
+                mtime_ns,
+            ]
         ],
     )  # fmt: skip
 

@@ -2,7 +2,9 @@
 
 The checksum identifies the file in the load ledger; the line ends let the loader count
 lines and fetch the raw text of the few lines it quarantines, without reading the file
-as text again.
+as text again. The file's size and modification time, taken around that pass, let a later
+run recognise the same file without reading it (`file_sha256` re-reads it only when they
+differ).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +29,18 @@ codecs.register_error(_UNDECODABLE, lambda error: ("?" * (error.end - error.star
 
 @dataclass(frozen=True)
 class FileScan:
-    """A file's size, sha256 and the byte offset just past each line (newline excluded)."""
+    """A file's size, sha256 and the byte offset just past each line (newline excluded).
+
+    `mtime_ns` is the modification time the file had while it was read, or None if its
+    size or modification time changed during the read (the checksum may then describe
+    neither version, so a later run must not trust the time).
+    """
 
     path: Path
     size: int
     sha256: str
     line_ends: np.ndarray
+    mtime_ns: int | None = None
 
     @property
     def lines(self) -> int:
@@ -49,6 +58,12 @@ class FileScan:
         return found
 
 
+def _stable_mtime(before: os.stat_result, after: os.stat_result, size: int) -> int | None:
+    """The modification time if the file kept its size and time while `size` bytes were read."""
+    unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+    return before.st_mtime_ns if unchanged and size == before.st_size else None
+
+
 def scan_file(path: Path) -> FileScan:
     """Read a file once, in chunks: checksum and line ends."""
     digest = hashlib.sha256()
@@ -56,15 +71,27 @@ def scan_file(path: Path) -> FileScan:
     size = 0
     last = b""
     with path.open("rb") as handle:
+        before = os.fstat(handle.fileno())
         for chunk in iter(lambda: handle.read(_CHUNK_BYTES), b""):
             digest.update(chunk)
             ends.append(np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == _NEWLINE) + size)
             size += len(chunk)
             last = chunk[-1:]
+        mtime_ns = _stable_mtime(before, os.fstat(handle.fileno()), size)
     if size and last != b"\n":
         ends.append(np.array([size]))
     line_ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
-    return FileScan(path, size, digest.hexdigest(), line_ends)
+    return FileScan(path, size, digest.hexdigest(), line_ends, mtime_ns)
+
+
+def file_sha256(path: Path) -> tuple[str, int | None]:
+    """A file's sha256 alone (no line scan), with its modification time as `FileScan` has it."""
+    with path.open("rb") as handle:
+        before = os.fstat(handle.fileno())
+        digest = hashlib.file_digest(handle, "sha256")
+        size = handle.tell()
+        mtime_ns = _stable_mtime(before, os.fstat(handle.fileno()), size)
+    return digest.hexdigest(), mtime_ns
 
 
 def decode_line(raw: bytes) -> str:

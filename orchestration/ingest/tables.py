@@ -84,7 +84,12 @@ def create_raw_tables(
             rows_quarantined bigint not null,
             started_at timestamp not null,
             finished_at timestamp not null,
-            message varchar
+            message varchar,
+            file_mtime_ns bigint
         )
         """
     )
+    # The file's modification time (ns since the epoch) when it was last read and found to
+    # have `file_sha256`; null if unknown (ledgers written before it was recorded, or a
+    # file that changed while it was read). See `loader.already_loaded`.
+    con.execute(f"alter table {LEDGER_TABLE} add column if not exists file_mtime_ns bigint")

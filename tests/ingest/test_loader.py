@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -197,6 +198,93 @@ def test_a_file_changed_after_loading_is_reported_not_reloaded(landing: Path, tm
     assert table(
         warehouse, "select count(*) from raw.load_ledger where status = 'changed_after_load'"
     ) == [(1,)]
+
+
+SALES_FILE = "sales/2025-04/a.jsonl"
+
+
+def rewrite_same_size(path: Path, mtime_ns: int) -> None:
+    """Give the file other bytes of the same length, then set its modification time."""
+    content = path.read_bytes()
+    assert content.count(b"opp-1") == 1
+    path.write_bytes(content.replace(b"opp-1", b"opp-2"))
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def statuses(warehouse: Path, landing: Path) -> dict[str, str]:
+    return {r.file_path: r.status for r in load_all(warehouse, landing)}
+
+
+def recorded_mtime(warehouse: Path, file_path: str) -> list[tuple]:
+    return table(
+        warehouse,
+        f"select status, file_mtime_ns from raw.load_ledger where file_path = '{file_path}' "
+        "order by finished_at",
+    )
+
+
+def test_a_file_with_the_recorded_size_and_mtime_is_skipped_without_being_read(
+    landing: Path, tmp_path: Path
+):
+    warehouse = tmp_path / "w.duckdb"
+    path = landing / SALES_FILE
+    loaded_mtime = path.stat().st_mtime_ns
+    load_all(warehouse, landing)
+    assert recorded_mtime(warehouse, SALES_FILE) == [("loaded", loaded_mtime)]
+    before = snapshot(warehouse)
+    # Other bytes, same size, the recorded mtime restored: only reading the file would
+    # notice, so a skip proves it was not read (the documented blind spot of the rule).
+    rewrite_same_size(path, loaded_mtime)
+    assert statuses(warehouse, landing)[SALES_FILE] == "skipped_unchanged"
+    assert snapshot(warehouse) == before
+
+
+def test_a_same_size_rewrite_with_a_new_mtime_is_detected_as_changed(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "w.duckdb"
+    path = landing / SALES_FILE
+    load_all(warehouse, landing)
+    before = snapshot(warehouse)
+    touched = path.stat().st_mtime_ns + 1_000_000_000
+    rewrite_same_size(path, touched)
+    assert statuses(warehouse, landing)[SALES_FILE] == "changed_after_load"
+    assert snapshot(warehouse) == before
+    assert recorded_mtime(warehouse, SALES_FILE)[1] == ("changed_after_load", touched)
+
+
+def test_a_touched_file_with_the_loaded_content_is_skipped_and_its_mtime_recorded(
+    landing: Path, tmp_path: Path
+):
+    warehouse = tmp_path / "w.duckdb"
+    path = landing / SALES_FILE
+    load_all(warehouse, landing)
+    touched = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(touched, touched))
+    assert statuses(warehouse, landing)[SALES_FILE] == "skipped_unchanged"
+    assert recorded_mtime(warehouse, SALES_FILE) == [("loaded", touched)]
+
+
+def test_ledger_rows_without_an_mtime_fall_back_to_the_checksum(landing: Path, tmp_path: Path):
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        # As a ledger written before modification times were recorded.
+        con.execute("alter table raw.load_ledger drop column file_mtime_ns")
+    marketing = "marketing/2025-03/a.jsonl"
+    path = landing / SALES_FILE
+    # Same size and mtime as when it was loaded, but nothing recorded to compare them to.
+    rewrite_same_size(path, path.stat().st_mtime_ns)
+    assert statuses(warehouse, landing) == {
+        marketing: "skipped_unchanged",
+        SALES_FILE: "changed_after_load",
+    }
+    # The unchanged file was hashed once; its mtime is recorded for the next run.
+    assert recorded_mtime(warehouse, marketing) == [
+        ("loaded", (landing / marketing).stat().st_mtime_ns)
+    ]
+    assert recorded_mtime(warehouse, SALES_FILE) == [
+        ("loaded", None),
+        ("changed_after_load", path.stat().st_mtime_ns),
+    ]
 
 
 def test_csv_and_parquet_load_the_same_events_as_jsonl(tmp_path: Path):
