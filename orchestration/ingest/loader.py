@@ -1,12 +1,20 @@
 """Load landing files into the raw event log: bulk, atomic per batch, idempotent.
 
 The new files of a stream are loaded in batches (consecutive files up to
-`FUNNEL_INGEST_BATCH_MB`): stage the whole batch with DuckDB (fields cleaned and typed as
-they are read), classify every record in one statement against the whole log and the rest
-of the batch, keeping only the exceptions (quarantined, duplicate, conflicting), then in ONE
-transaction append every other staged record straight to the log, the quarantined records
-and one ledger row per file. A load killed at any
-point leaves no trace of the batch under way, so the next run simply loads it again.
+`FUNNEL_INGEST_BATCH_MB`), each in ONE transaction:
+
+1. the batch's JSON-lines files are read by one `read_json` straight into the log, every
+   record checked as it is read (`bulk`); records that fail a check are taken out again;
+2. CSV and Parquet files, JSON-lines files with blank lines, and the lines that failed,
+   read again from their bytes, are staged and classified with their reason and detail;
+   the staged records that pass are appended;
+3. event_ids that repeat in the batch or are already in the log are judged among the
+   appended rows (duplicates are taken out, conflicts quarantined);
+4. the quarantined records and one ledger row per file are written, and every file is
+   reconciled (rows read = loaded + duplicates + quarantined) before the commit.
+
+A load killed at any point leaves no trace of the batch under way, so the next run simply
+loads it again.
 A file the ledger already holds is not loaded again (`already_loaded`): like make or
 rsync's quick check, one whose size and modification time are those the ledger recorded is
 skipped without being read; any other is hashed, and skipped if its checksum is the loaded
@@ -25,14 +33,18 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest.bulk import BulkAppend, append_jsonl_bulk
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.readers import (
     FORMATS,
     RAW_RECORDS,
     STAGED,
     BatchFile,
+    create_staged,
     raw_records,
-    stage_batch,
+    stage_failed_lines,
+    stage_into,
+    stage_whole_file,
 )
 from orchestration.ingest.scan import file_sha256, scan_file
 from orchestration.ingest.tables import (
@@ -42,8 +54,12 @@ from orchestration.ingest.tables import (
     events_table,
 )
 from orchestration.ingest.validation import (
+    COLLISION_VERDICTS,
+    ROW_VERDICTS,
     VERDICTS,
-    classify_staged,
+    check_reasons,
+    classify_collisions,
+    classify_rows,
     insert_loadable,
     register_seed_tables,
 )
@@ -238,10 +254,9 @@ def _batch_files(pool: ThreadPoolExecutor, paths: list[Path]) -> list[BatchFile]
 
 
 def _file_results(
-    con: duckdb.DuckDBPyConnection, stream: str, relatives: list[str]
+    con: duckdb.DuckDBPyConnection, stream: str, relatives: list[str], read: dict[int, int]
 ) -> list[FileLoadResult]:
     """Per file: records read, and of them the verdicts; every other record loads."""
-    read = dict(con.execute(f"select file_index, count(*) from {STAGED} group by all").fetchall())
     counts: dict[int, dict[str, int]] = {index: {} for index in range(len(relatives))}
     for file_index, outcome, rows in con.execute(
         f"select file_index, outcome, count(*) from {VERDICTS} group by all"
@@ -266,61 +281,168 @@ def _file_results(
     return results
 
 
+def _append_bulk(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    files: list[BatchFile],
+    relatives: list[str],
+    load_ids: list[str],
+    cases: list[tuple[str, str, str]],
+    loaded_at: str,
+) -> BulkAppend:
+    """Step 1, the first statement of the transaction: if the bulk reader gives up on the
+    input (e.g. a line over its object size limit), the transaction is started again and
+    every JSON-lines file of the batch takes the line-by-line path."""
+    jsonl = [f for f in files if f.file_format == "jsonl"]
+    if not jsonl:
+        return BulkAppend()
+    try:
+        return append_jsonl_bulk(
+            con,
+            table,
+            jsonl,
+            contract_fields(),
+            [relatives[f.index] for f in jsonl],
+            [load_ids[f.index] for f in jsonl],
+            cases,
+            loaded_at,
+        )
+    except duckdb.Error:
+        con.execute("rollback")
+        con.execute("begin transaction")
+        return BulkAppend()
+
+
+def _stage_rest(
+    con: duckdb.DuckDBPyConnection, files: list[BatchFile], bulk: BulkAppend
+) -> dict[int, int]:
+    """Step 2's staging: whole files the bulk path did not load, and the bulk-read lines
+    that failed a check. Returns the records read from each whole file."""
+    fields = contract_fields()
+    create_staged(con, fields)
+    failed: dict[int, list[tuple[int, bool]]] = {}
+    for file_index, line_number, unread in bulk.failed_lines:
+        failed.setdefault(file_index, []).append((line_number, unread))
+    whole = []
+    for file in files:
+        if file.index in bulk.rows_read:
+            if file.index in failed:
+                stage_failed_lines(con, file.scan, failed[file.index], fields)
+                stage_into(con, file.index, fields)
+        else:
+            stage_whole_file(con, file, fields)
+            whole.append(file.index)
+    if not whole:
+        return {}
+    return dict(
+        con.execute(
+            f"select file_index, count(*) from {STAGED} "
+            "where file_index in (select unnest(?::integer[])) group by 1",
+            [whole],
+        ).fetchall()
+    )
+
+
+def _check_failed_lines_quarantined(con: duckdb.DuckDBPyConnection, bulk: BulkAppend) -> None:
+    """Every line that failed a check while read in bulk must fail one when staged again."""
+    if not bulk.failed_lines:
+        return
+    passed = con.execute(
+        f"""
+        select s.file_index, s.line_number
+        from {STAGED} as s
+        anti join {ROW_VERDICTS} as v
+            on s.file_index = v.file_index and s.line_number = v.line_number
+        where s.file_index in (select unnest(?::integer[]))
+        limit 1
+        """,
+        [list(bulk.rows_read)],
+    ).fetchall()
+    if passed:
+        raise ReconciliationError(
+            f"file {passed[0][0]} line {passed[0][1]} failed a check when read in bulk but "
+            "passed when read again"
+        )
+
+
+def _combine_verdicts(con: duckdb.DuckDBPyConnection) -> None:
+    """`_verdicts`: the records that did not load, with the staged raw text where known."""
+    con.execute(
+        f"""
+        create or replace temp table {VERDICTS} as
+        select file_index, line_number, event_id, event_type, outcome, reason, detail,
+            raw_record
+        from {ROW_VERDICTS}
+        union all
+        select v.file_index, v.line_number, v.event_id, v.event_type, v.outcome, v.reason,
+            v.detail, s.raw_record
+        from {COLLISION_VERDICTS} as v
+        left join {STAGED} as s
+            on v.file_index = s.file_index and v.line_number = s.line_number
+        """
+    )
+
+
 def load_batch(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, stream: str, paths: list[Path]
 ) -> list[FileLoadResult]:
     """Load new files together, atomically: all of them or, if interrupted, none."""
     fields = contract_fields()
     started_at = _now()
+    loaded_at = started_at.isoformat()
+    table = events_table(stream)
     relatives = [path.relative_to(landing_dir).as_posix() for path in paths]
     load_ids = [uuid.uuid4().hex for _ in paths]
-    # Staging numbers lines by row order; after it every row carries its file and line.
-    con.execute("set preserve_insertion_order = true")
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        files = _batch_files(pool, paths)
-        stage_batch(con, files, fields)
-    con.execute("set preserve_insertion_order = false")
-    classify_staged(
-        con, stream, fields, [events_table(s) for s in streams()], started_at.isoformat()
-    )
-    results = _file_results(con, stream, relatives)
-    missing = con.execute(
-        f"select file_index, line_number from {VERDICTS} "
-        "where outcome in ('quarantine', 'conflict') and raw_record is null"
-    ).fetchall()
-    raw_records(con, files, missing, fields)
+    cases = check_reasons(con, fields, stream, loaded_at)
     con.execute(
         f"create or replace temp table {_BATCH_FILES} as select unnest(?::integer[]) as "
         "file_index, unnest(?::varchar[]) as file_path, unnest(?::varchar[]) as load_id",
         [list(range(len(paths))), relatives, load_ids],
     )
-    con.execute("begin transaction")
-    try:
-        _append(con, stream, fields, started_at)
-        _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
-        _insert_ledger_rows(
-            con,
-            [
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        files = _batch_files(pool, paths)
+        con.execute("begin transaction")
+        try:
+            # Row ids follow the files' order while the batch is read and staged.
+            con.execute("set preserve_insertion_order = true")
+            bulk = _append_bulk(con, table, files, relatives, load_ids, cases, loaded_at)
+            read = {**bulk.rows_read, **_stage_rest(con, files, bulk)}
+            con.execute("set preserve_insertion_order = false")
+            classify_rows(con, cases)
+            _check_failed_lines_quarantined(con, bulk)
+            insert_loadable(con, table, fields, _BATCH_FILES, loaded_at)
+            classify_collisions(
+                con, table, fields, [events_table(s) for s in streams()], _BATCH_FILES
+            )
+            _combine_verdicts(con)
+            results = _file_results(con, stream, relatives, read)
+            missing = con.execute(
+                f"select file_index, line_number from {VERDICTS} "
+                "where outcome in ('quarantine', 'conflict') and raw_record is null"
+            ).fetchall()
+            raw_records(con, files, missing, fields)
+            _append_quarantine(con, stream, started_at)
+            _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
+            _insert_ledger_rows(
+                con,
                 [
-                    load_id, stream, result.file_path, file.file_format, file.scan.size,
-                    file.scan.sha256, STATUS_LOADED, result.rows_read, result.rows_loaded,
-                    result.rows_duplicate, result.rows_quarantined, started_at, _now(), None,
-                    file.scan.mtime_ns,
-                ]
-                for load_id, result, file in zip(load_ids, results, files, strict=True)
-            ],
-        )  # fmt: skip
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+                    [
+                        load_id, stream, result.file_path, file.file_format, file.scan.size,
+                        file.scan.sha256, STATUS_LOADED, result.rows_read, result.rows_loaded,
+                        result.rows_duplicate, result.rows_quarantined, started_at, _now(),
+                        None, file.scan.mtime_ns,
+                    ]
+                    for load_id, result, file in zip(load_ids, results, files, strict=True)
+                ],
+            )  # fmt: skip
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
     return results
 
 
-def _append(
-    con: duckdb.DuckDBPyConnection, stream: str, fields: tuple[str, ...], loaded_at: datetime
-) -> None:
-    insert_loadable(con, events_table(stream), fields, _BATCH_FILES, loaded_at.isoformat())
+def _append_quarantine(con: duckdb.DuckDBPyConnection, stream: str, loaded_at: datetime) -> None:
     con.execute(
         f"""
         insert into {QUARANTINE_TABLE}

@@ -1,18 +1,14 @@
-"""Stage a batch of landing files, one row per record, cleaned and typed for the checks.
+"""Stage landing records line by line, one row per record, cleaned and typed for the checks.
 
 Every reader produces the same shape, `_staged(file_index, line_number, raw_record,
 parse_error, <staged_columns>)`, so validation is written once. DuckDB does the reading
 in bulk; a record DuckDB cannot decode or split is kept, with its line number, as a
 parse error.
 
-JSON lines take a fast path: ONE `read_json` with explicit columns over all the batch's
-files. It returns one row per non-blank line, in file order, and a row of nulls for a line
-it cannot read; where a file's row count equals its line count, a row's line number is its
-position in the file, and only the all-null rows are read again, as bytes, to tell a
-malformed or non-UTF-8 line from an object without contract fields. A file with blank
-lines (so the counts differ) takes the line-by-line path, as CSV and Parquet files do.
-The raw text of a fast-path record is read back only if the record is quarantined
-(`raw_records`).
+JSON-lines files are normally appended straight to the raw log (`bulk`); what is staged
+here is CSV and Parquet files, JSON-lines files the bulk path cannot number (blank lines),
+and the few bulk-read lines that failed a check, read again from their bytes. The raw text
+of a record is read back only if the record is quarantined (`raw_records`).
 """
 
 from __future__ import annotations
@@ -30,10 +26,6 @@ from orchestration.ingest.scan import FileScan, decode_line, line_parse_error
 STAGED = "_staged"
 RAW_RECORDS = "_raw_records"
 _FILE_STAGED = "_file_staged"
-_SLOW_STAGED = "_slow_staged"
-_JSONL_ROWS = "_jsonl_rows"
-_JSONL_FILES = "_jsonl_files"
-_JSONL_UNREAD = "_jsonl_unread"
 _REJECTS = "_rejects"
 _REJECT_SCANS = "_reject_scans"
 
@@ -91,12 +83,15 @@ def _numbered_lines(con: duckdb.DuckDBPyConnection, source: str, first_line: int
         f"""
         create or replace temp table _accepted_numbered as
         select a.*, a.ordinal + {first_line - 1} + {shift} as line_number
-        from (select *, rowid + 1 as ordinal from {source}) as a
+        -- Row ids count from the first row (inside a transaction they start high).
+        from (
+            select *, rowid - min(rowid) over () + 1 as ordinal from {source}
+        ) as a
         """
     )
 
 
-def _json_type(field: str) -> str:
+def json_type(field: str) -> str:
     # properties stays JSON so a nested object is kept whole, as text.
     return "JSON" if field == "properties" else "VARCHAR"
 
@@ -148,9 +143,7 @@ def stage_jsonl_lines(
     ending counted once, LF or CRLF; blank lines are not records; a line that is not UTF-8
     is kept (undecodable bytes as `?`) with its parse error.
     """
-    numbers: list[int] = []
-    texts: list[str] = []
-    errors: list[str | None] = []
+    lines: list[tuple[int, str, str | None, bool]] = []
     data = path.read_bytes()
     start = 0
     for number, end in enumerate(scan.line_ends.tolist(), start=1):
@@ -159,18 +152,50 @@ def stage_jsonl_lines(
         if not raw.strip():
             continue
         try:
-            texts.append(raw.decode("utf-8"))
-            errors.append(None)
+            lines.append((number, raw.decode("utf-8"), None, True))
         except UnicodeDecodeError:
-            texts.append(decode_line(raw))
-            errors.append("invalid_encoding")
-        numbers.append(number)
+            lines.append((number, decode_line(raw), "invalid_encoding", True))
+    _stage_json_texts(con, lines, fields)
+
+
+def stage_failed_lines(
+    con: duckdb.DuckDBPyConnection,
+    scan: FileScan,
+    failed: Sequence[tuple[int, bool]],
+    fields: tuple[str, ...],
+) -> None:
+    """Stage the given lines of a bulk-read file again, from its bytes, as the bulk reader
+    saw them: (line number, unread) pairs, where an unread line is one the reader returned
+    as all nulls. Its parse error is worked out from the bytes (`line_parse_error`) and its
+    fields stay null; any other line is parsed into the contract's fields."""
+    unread = dict(failed)
+    lines = []
+    for number, raw in scan.raw_lines(unread).items():
+        if unread[number]:
+            lines.append((number, decode_line(raw), line_parse_error(raw, fields), False))
+        else:
+            try:
+                lines.append((number, raw.decode("utf-8"), None, True))
+            except UnicodeDecodeError:
+                lines.append((number, decode_line(raw), "invalid_encoding", True))
+    _stage_json_texts(con, lines, fields)
+
+
+def _stage_json_texts(
+    con: duckdb.DuckDBPyConnection,
+    lines: Sequence[tuple[int, str, str | None, bool]],
+    fields: tuple[str, ...],
+) -> None:
+    """Stage (line number, text, read error, parse) rows as the `_file_staged` view; a line
+    is parsed only if `parse` and it has no read error."""
+    columns = [list(column) for column in zip(*lines, strict=True)] if lines else [[]] * 4
     con.execute(
         "create or replace temp table _lines as select unnest(?::bigint[]) as line_number, "
-        "unnest(?::varchar[]) as line, unnest(?::varchar[]) as read_error",
-        [numbers, texts, errors],
+        "unnest(?::varchar[]) as line, unnest(?::varchar[]) as read_error, "
+        "unnest(?::boolean[]) as parse",
+        columns,
     )
-    struct = "{" + ", ".join(f'"{f}": "{_json_type(f)}"' for f in fields) + "}"
+    struct = "{" + ", ".join(f'"{f}": "{json_type(f)}"' for f in fields) + "}"
     field_list = ", ".join(
         f"case when is_object then cast(fields.{f} as varchar) end as {f}" for f in fields
     )
@@ -184,8 +209,9 @@ def stage_jsonl_lines(
                 line_number,
                 line,
                 read_error,
-                case when read_error is null then try(json_transform(line, '{struct}')) end
-                    as fields,
+                parse,
+                case when parse and read_error is null
+                    then try(json_transform(line, '{struct}')) end as fields,
                 starts_with(ltrim(line), '{{') as opens_object
             from _lines
         ),
@@ -198,8 +224,9 @@ def stage_jsonl_lines(
         select
             line_number,
             line as raw_record,
-            coalesce(read_error, case when not is_object then 'malformed_record' end)
-                as parse_error,
+            coalesce(
+                read_error, case when parse and not is_object then 'malformed_record' end
+            ) as parse_error,
             {field_list}
         from checked
         """
@@ -336,88 +363,6 @@ class BatchFile:
         return self.pending_scan.result()
 
 
-def _jsonl_columns(fields: tuple[str, ...]) -> str:
-    return "{" + ", ".join(f"{_quote(f)}: {_quote(_json_type(f))}" for f in fields) + "}"
-
-
-def _read_jsonl_bulk(
-    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
-) -> list[BatchFile]:
-    """Read every JSON-lines file of the batch at once; return the files read this way.
-
-    A file is kept on the fast path when its rows form one contiguous run of row ids as
-    long as its line count, so a row's line number is its offset in that run.
-    """
-    paths = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
-    columns = _jsonl_columns(fields)
-    try:
-        con.execute(
-            f"""
-            create or replace temp table {_JSONL_ROWS} as
-            select
-                filename,
-                -- The reader's row for a line it could not read has every field null.
-                {" and ".join(f"{f} is null" for f in fields)} as is_unread,
-                {_staged_select(fields)}
-            from read_json(
-                {paths}, format = 'newline_delimited', columns = {columns},
-                ignore_errors = true, filename = true
-            )
-            """
-        )
-    except duckdb.Error:
-        # Input the bulk reader gives up on even with ignore_errors (e.g. a line over its
-        # object size limit): every file of the batch takes the line-by-line path.
-        typed = ", ".join(f"{name} {kind}" for name, kind, _ in staged_columns(fields))
-        con.execute(
-            f"create or replace temp table {_JSONL_ROWS} "
-            f"(filename varchar, is_unread boolean, {typed})"
-        )
-    runs = {
-        path: (rows, first, last)
-        for path, rows, first, last in con.execute(
-            f"select filename, count(*), min(rowid), max(rowid) from {_JSONL_ROWS} group by 1"
-        ).fetchall()
-    }
-    fast = []
-    for file in files:
-        rows, first, last = runs.get(str(file.path), (0, 0, -1))
-        if rows == file.scan.lines and last - first + 1 == rows:
-            fast.append((file, first))
-    con.execute(
-        f"create or replace temp table {_JSONL_FILES} as "
-        "select unnest(?::varchar[]) as filename, unnest(?::integer[]) as file_index, "
-        "unnest(?::bigint[]) as first_rowid",
-        [[str(f.path) for f, _ in fast], [f.index for f, _ in fast], [r for _, r in fast]],
-    )
-    _classify_unread_lines(con, [f for f, _ in fast], fields)
-    return [f for f, _ in fast]
-
-
-def _classify_unread_lines(
-    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
-) -> None:
-    """Give each all-null row of the fast path its parse error and raw text, from the bytes."""
-    unread = con.execute(
-        f"""
-        select f.file_index, r.rowid - f.first_rowid + 1
-        from {_JSONL_ROWS} as r
-        inner join {_JSONL_FILES} as f on r.filename = f.filename
-        where r.is_unread
-        """
-    ).fetchall()
-    wanted: dict[int, list[int]] = defaultdict(list)
-    for file_index, line_number in unread:
-        wanted[file_index].append(line_number)
-    rows: list[tuple[int, int, str | None, str]] = []
-    for file in files:
-        for number, raw in file.scan.raw_lines(wanted.get(file.index, [])).items():
-            rows.append((file.index, number, line_parse_error(raw, fields), decode_line(raw)))
-    _create_line_table(
-        con, _JSONL_UNREAD, rows, [("parse_error", "varchar"), ("raw_record", "varchar")]
-    )
-
-
 def _create_line_table(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -431,48 +376,32 @@ def _create_line_table(
     con.execute(f"create or replace temp table {table} as select {selects}", values)
 
 
-def stage_batch(
-    con: duckdb.DuckDBPyConnection, files: Sequence[BatchFile], fields: tuple[str, ...]
-) -> None:
-    """Stage every file of a batch into the `_staged` view."""
-    columns = staged_columns(fields)
-    typed = ", ".join(f"{name} {kind}" for name, kind, _ in columns)
+def create_staged(con: duckdb.DuckDBPyConnection, fields: tuple[str, ...]) -> None:
+    """An empty `_staged` table, filled by `stage_into`."""
+    typed = ", ".join(f"{name} {kind}" for name, kind, _ in staged_columns(fields))
     con.execute(
-        f"create or replace temp table {_SLOW_STAGED} (file_index integer, "
+        f"create or replace temp table {STAGED} (file_index integer, "
         f"line_number bigint, raw_record varchar, parse_error varchar, {typed})"
     )
-    jsonl = [f for f in files if f.file_format == "jsonl"]
-    fast = {f.index for f in _read_jsonl_bulk(con, jsonl, fields)} if jsonl else set()
-    for file in files:
-        if file.index in fast:
-            continue
-        if file.file_format == "jsonl":
-            stage_jsonl_lines(con, file.path, file.scan, fields)
-        else:
-            stage_file(con, file.path, file.file_format, fields)
-        con.execute(
-            f"insert into {_SLOW_STAGED} select {file.index}, line_number, raw_record, "
-            f"parse_error, {_staged_select(fields)} from {_FILE_STAGED}"
-        )
-    fast_select = ""
-    if jsonl:
-        values = ", ".join(f"r.{name}" for name, _, _ in columns)
-        fast_select = f"""
-            select
-                f.file_index,
-                r.rowid - f.first_rowid + 1 as line_number,
-                u.raw_record,
-                u.parse_error,
-                {values}
-            from {_JSONL_ROWS} as r
-            inner join {_JSONL_FILES} as f on r.filename = f.filename
-            left join {_JSONL_UNREAD} as u
-                on f.file_index = u.file_index and r.rowid - f.first_rowid + 1 = u.line_number
-            union all
-        """
+
+
+def stage_into(con: duckdb.DuckDBPyConnection, file_index: int, fields: tuple[str, ...]) -> None:
+    """Append the `_file_staged` view, cleaned and typed, to `_staged` as file `file_index`."""
     con.execute(
-        f"create or replace temp view {STAGED} as {fast_select} select * from {_SLOW_STAGED}"
+        f"insert into {STAGED} select {file_index}, line_number, raw_record, "
+        f"parse_error, {_staged_select(fields)} from {_FILE_STAGED}"
     )
+
+
+def stage_whole_file(
+    con: duckdb.DuckDBPyConnection, file: BatchFile, fields: tuple[str, ...]
+) -> None:
+    """Stage every record of one file into `_staged`."""
+    if file.file_format == "jsonl":
+        stage_jsonl_lines(con, file.path, file.scan, fields)
+    else:
+        stage_file(con, file.path, file.file_format, fields)
+    stage_into(con, file.index, fields)
 
 
 def _parquet_records(

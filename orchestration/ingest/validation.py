@@ -1,8 +1,12 @@
-"""Classify every staged record: load it, count it as a duplicate, or quarantine it with a reason.
+"""Classify records: load them, count them as duplicates, or quarantine them with a reason.
 
 The checks run in the order of `seeds/quarantine_reasons.csv` (check_order); the first
 one that fails is the record's reason. Event types, required fields per type, streams
 and time limits come from the seeds, never from literals here.
+
+The record checks read a record alone (`check_conditions`), so they run inline while a
+batch is read and appended (no join, so the reader's row order is kept); duplicates and
+conflicts are found afterwards among the appended rows and the log (`classify_collisions`).
 """
 
 from __future__ import annotations
@@ -16,9 +20,15 @@ from orchestration.ingest.contract import (
 )
 from orchestration.ingest.readers import STAGED
 from orchestration.paths import SEEDS_DIR
+from orchestration.seeds import event_catalog, ingestion_limits
 
 VERDICTS = "_verdicts"
+ROW_VERDICTS = "_row_verdicts"
+COLLISION_VERDICTS = "_collision_verdicts"
 CONFLICT_REASON = "conflicting_event_id"
+# The record's position in the event catalog (1-based, null if its type is not there);
+# every catalog attribute is read from a list literal at this position.
+CATALOG_INDEX = "catalog_index"
 
 
 def _quote(value: str) -> str:
@@ -26,31 +36,69 @@ def _quote(value: str) -> str:
 
 
 def register_seed_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Expose the seeds the loader needs as temp tables, read straight from the CSVs."""
-    for seed in ("event_catalog", "ingestion_limits", "quarantine_reasons"):
-        con.execute(
-            f"create or replace temp table _seed_{seed} as "
-            f"select * from read_csv({_quote(str(SEEDS_DIR / f'{seed}.csv'))}, header = true, "
-            f"all_varchar = true)"
-        )
+    """Expose the quarantine reasons seed as a temp table, read straight from the CSV."""
+    con.execute(
+        "create or replace temp table _seed_quarantine_reasons as "
+        f"select * from read_csv({_quote(str(SEEDS_DIR / 'quarantine_reasons.csv'))}, "
+        "header = true, all_varchar = true)"
+    )
 
 
 def _requires(field: str) -> str:
     return f"requires_{field}"
 
 
-def _catalog_sql(fields: tuple[str, ...]) -> str:
-    """The event catalog with one boolean per contract field: is it required for the type."""
-    flags = ", ".join(
-        f"list_contains(string_split(coalesce(required_fields, ''), '|'), {_quote(f)}) "
-        f"as {_requires(f)}"
-        for f in fields
+def _sql_list(values: list[str] | list[bool]) -> str:
+    return (
+        "[" + ", ".join(_quote(v) if isinstance(v, str) else str(v).lower() for v in values) + "]"
     )
-    return f"select *, {flags} from _seed_event_catalog"
 
 
-def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
-    """(reason key, condition, detail expression) per check, keyed to the quarantine seed."""
+def catalog_index_sql(event_type: str) -> str:
+    """SQL for a record's `catalog_index`: its event type's position in the event catalog.
+
+    An ENUM cast is one hash lookup, and unlike a join it keeps the rows in order.
+    """
+    types = ", ".join(_quote(t) for t in event_catalog())
+    return f"enum_code(try_cast({event_type} as enum({types}))) + 1"
+
+
+def _catalog(attribute: str, fields: tuple[str, ...]) -> str:
+    """SQL for one attribute of the record's catalog entry (null if the type is unknown):
+    a seed column, or `requires_<field>` (is the field required for the type)."""
+    catalog = event_catalog()
+    if attribute.startswith("requires_"):
+        field = next(f for f in fields if _requires(f) == attribute)
+        values: list[str] | list[bool] = [
+            field in (row["required_fields"] or "").split("|") for row in catalog.values()
+        ]
+    else:
+        values = [row[attribute] for row in catalog.values()]
+    return f"{_sql_list(values)}[s.{CATALOG_INDEX}]"
+
+
+def _limits(loaded_at: str) -> dict[str, str]:
+    limits = ingestion_limits()
+    return {
+        "earliest_occurred_at": f"cast({_quote(limits['earliest_occurred_at'])} as timestamp)",
+        "future_tolerance_hours": f"cast({_quote(limits['future_tolerance_hours'])} as integer)",
+        "loaded_at": f"cast({_quote(loaded_at)} as timestamp)",
+    }
+
+
+def _reason_cases(
+    fields: tuple[str, ...], stream: str, loaded_at: str
+) -> list[tuple[str, str, str]]:
+    """(reason key, condition, detail expression) per check, keyed to the quarantine seed.
+
+    The record is `s` (staged columns, `properties` as its JSON, and `catalog_index`).
+    """
+
+    def c(attribute: str) -> str:
+        return _catalog(attribute, fields)
+
+    limit = _limits(loaded_at)
+    file_stream = _quote(stream)
     required = " or ".join(f"s.{f} is null" for f in always_required_fields())
     missing_base = " || ".join(
         f"case when s.{f} is null then '{f} ' else '' end" for f in always_required_fields()
@@ -58,12 +106,21 @@ def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
     presence = ", ".join(f"{{'field': '{f}', 'missing': s.{f} is null}}" for f in fields)
     missing_by_type = (
         f"list_transform(list_filter([{presence}], lambda p: p.missing and "
-        f"list_contains(string_split(coalesce(c.required_fields, ''), '|'), p.field)), "
+        f"list_contains(string_split(coalesce({c('required_fields')}, ''), '|'), p.field)), "
         f"lambda p: p.field)"
     )
-    # The condition reads the catalog's per-field flags (see `_catalog_sql`); the detail,
-    # built only for records that fail, lists the fields.
-    missing_for_type = " or ".join(f"(c.{_requires(f)} and s.{f} is null)" for f in fields)
+    # The condition reads the catalog's per-field flags; the detail, built only for records
+    # that fail, lists the fields. Fields no event type requires are left out.
+    missing_for_type = (
+        " or ".join(
+            f"({c(_requires(f))} and s.{f} is null)"
+            for f in fields
+            if any(
+                f in (row["required_fields"] or "").split("|") for row in event_catalog().values()
+            )
+        )
+        or "false"
+    )
     no_identity = " and ".join(f"s.{f} is null" for f in PERSON_IDENTITY_FIELDS)
     return [
         ("invalid_encoding", "s.parse_error = 'invalid_encoding'", "'the line is not valid UTF-8'"),
@@ -79,14 +136,14 @@ def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
         ),
         (
             "unknown_event_type",
-            "c.event_type is null",
+            f"{c('event_type')} is null",
             "'event type ' || s.event_type || ' is not in the event catalog'",
         ),
         (
             "wrong_stream",
-            "c.stream <> f.stream",
-            "'event type ' || s.event_type || ' belongs to the ' || c.stream "
-            "|| ' stream, but the file is in ' || f.stream",
+            f"{c('stream')} <> {file_stream}",
+            f"'event type ' || s.event_type || ' belongs to the ' || {c('stream')} "
+            f"|| ' stream, but the file is in ' || {file_stream}",
         ),
         (
             "missing_required_field",
@@ -96,7 +153,7 @@ def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
         ),
         (
             "missing_identity",
-            f"c.is_person_level = 'true' and {no_identity}",
+            f"{c('is_person_level')} = 'true' and {no_identity}",
             "'a person-level event needs one of " + ", ".join(PERSON_IDENTITY_FIELDS) + "'",
         ),
         (
@@ -107,10 +164,12 @@ def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
         ),
         (
             "timestamp_out_of_range",
-            "s.occurred_at_utc < l.earliest_occurred_at "
-            "or s.occurred_at_utc > l.loaded_at + to_hours(l.future_tolerance_hours)",
-            "'occurred_at ' || s.occurred_at || ' is before ' || l.earliest_occurred_at "
-            "|| ' or more than ' || l.future_tolerance_hours || ' hours after the load'",
+            f"s.occurred_at_utc < {limit['earliest_occurred_at']} "
+            f"or s.occurred_at_utc > {limit['loaded_at']} "
+            f"+ to_hours({limit['future_tolerance_hours']})",
+            f"'occurred_at ' || s.occurred_at || ' is before ' || {limit['earliest_occurred_at']} "
+            f"|| ' or more than ' || {limit['future_tolerance_hours']} "
+            "|| ' hours after the load'",
         ),
         (
             "invalid_amount",
@@ -120,13 +179,30 @@ def _reason_cases(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
     ]
 
 
+def check_reasons(
+    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], stream: str, loaded_at: str
+) -> list[tuple[str, str, str]]:
+    """The checks, after making sure every reason they give is in the quarantine seed."""
+    cases = _reason_cases(fields, stream, loaded_at)
+    known = {
+        row[0] for row in con.execute("select reason_key from _seed_quarantine_reasons").fetchall()
+    }
+    unknown = ({key for key, _, _ in cases} | {CONFLICT_REASON}) - known
+    if unknown:
+        raise ValueError(f"quarantine reasons missing from seeds/quarantine_reasons.csv: {unknown}")
+    return cases
+
+
+def reason_sql(cases: list[tuple[str, str, str]]) -> str:
+    """The first failing check's reason key, or null if the record passes them all."""
+    return "case " + " ".join(f"when {cond} then '{key}'" for key, cond, _ in cases) + " end"
+
+
 STORED_AS = {
     "occurred_at": "occurred_at_utc",
     "amount": "amount_decimal",
     "properties": "properties_json",
 }
-_BATCH_REPEATS = "_batch_repeats"
-_LOGGED = "_logged"
 
 
 def _stored_values(fields: tuple[str, ...], alias: str) -> list[str]:
@@ -142,124 +218,106 @@ def content_hash(values: list[str]) -> str:
     return f"md5(concat_ws(chr(31), {text}))"
 
 
-def _collisions(
-    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], event_tables: list[str]
-) -> None:
-    """`_batch_repeats`: hashes of event_ids staged more than once (a rare hash collision
-    only adds a record to those ranked, never a verdict); `_logged`: (event_id, content
-    hash) of the log rows whose event_id is staged again. Both are small: only they get
-    content hashes."""
-    staged_ids = f"select event_id from {STAGED}"
-    con.execute(
-        f"create or replace temp table {_BATCH_REPEATS} as select hash(event_id) as id_hash "
-        f"from ({staged_ids}) where event_id is not null group by 1 having count(*) > 1"
-    )
-    logged_ids = " union all ".join(f"select event_id from {t}" for t in event_tables)
-    con.execute(
-        f"create or replace temp table {_LOGGED} as select distinct event_id, "
-        f"cast(null as varchar) as event_hash from ({logged_ids}) "
-        f"where event_id in ({staged_ids})"
-    )
-    if con.execute(f"select count(*) from {_LOGGED}").fetchone()[0]:
-        stored = content_hash(list(fields))
-        rows = " union all ".join(
-            f"select event_id, {stored} as event_hash from {t} "
-            f"where event_id in (select event_id from {_LOGGED})"
-            for t in event_tables
-        )
-        con.execute(f"create or replace temp table {_LOGGED} as {rows}")
-
-
-def classify_staged(
-    con: duckdb.DuckDBPyConnection,
-    stream: str,
-    fields: tuple[str, ...],
-    event_tables: list[str],
-    loaded_at: str,
-) -> None:
-    """Build `_verdicts`: every staged record that is NOT simply loaded, with its outcome.
-
-    The outcome is `quarantine` (a failed check, with its reason and detail), `duplicate`
-    or `conflict` (an event_id already in the log, or earlier in the batch by file order,
-    then line, with the same or different content). Every other staged record loads
-    (`insert_loadable`), so the wide classified batch is never written: only this narrow
-    table of exceptions is.
-
-    `event_tables` are the raw event tables of every stream, so an event_id stays unique
-    across sources. Content hashes are computed only for records whose event_id collides
-    with the log or repeats in the batch.
-    """
-    cases = _reason_cases(fields)
-    known = {
-        row[0] for row in con.execute("select reason_key from _seed_quarantine_reasons").fetchall()
-    }
-    unknown = ({key for key, _, _ in cases} | {CONFLICT_REASON}) - known
-    if unknown:
-        raise ValueError(f"quarantine reasons missing from seeds/quarantine_reasons.csv: {unknown}")
-    reason_sql = "case " + " ".join(f"when {cond} then '{key}'" for key, cond, _ in cases) + " end"
+def classify_rows(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, str, str]]) -> None:
+    """Build `_row_verdicts`: every staged record that fails a check, with its reason and
+    detail (the staged records are the batch's CSV, Parquet and line-by-line files, and
+    the bulk-read lines that failed a check inline)."""
     # Only records that fail get a detail: CASE stops at the first branch for the rest.
     detail_sql = (
         "case when quarantine_reason is null then null "
         + " ".join(f"when {cond} then {detail}" for _, cond, detail in cases)
         + " end"
     )
-    _collisions(con, fields, event_tables)
     con.execute(
         f"""
-        create or replace temp table {VERDICTS} as
+        create or replace temp table {ROW_VERDICTS} as
         -- The checks read each field by its contract name; properties as its JSON.
-        with timed as (select *, properties_json as properties from {STAGED}),
-        file_stream as (select {_quote(stream)} as stream),
-        limits as (
-            select
-                cast(max(case when limit_key = 'earliest_occurred_at' then limit_value end)
-                    as timestamp) as earliest_occurred_at,
-                cast(max(case when limit_key = 'future_tolerance_hours' then limit_value end)
-                    as integer) as future_tolerance_hours,
-                cast({_quote(loaded_at)} as timestamp) as loaded_at
-            from _seed_ingestion_limits
+        with timed as (
+            select *, properties_json as properties, {catalog_index_sql("event_type")}
+                as {CATALOG_INDEX}
+            from {STAGED}
         ),
-        catalog as ({_catalog_sql(fields)}),
         checked as (
-            select
-                s.*,
-                {reason_sql} as quarantine_reason
+            select s.*, {reason_sql(cases)} as quarantine_reason
             from timed as s
-            cross join file_stream as f
-            cross join limits as l
-            left join catalog as c on s.event_type = c.event_type
-        ),
-        exceptions as (
-            select *
-            from checked
-            where quarantine_reason is not null
-                or hash(event_id) in (select r.id_hash from {_BATCH_REPEATS} as r)
-                or event_id in (select g.event_id from {_LOGGED} as g)
-        ),
-        described as (
-            select
-                s.*,
-                {detail_sql} as quarantine_detail,
-                {content_hash(_stored_values(fields, "s"))} as event_hash
-            from exceptions as s
-            cross join file_stream as f
-            cross join limits as l
-            left join catalog as c on s.event_type = c.event_type
-        ),
-        judged as (
+        )
+        select
+            s.file_index,
+            s.line_number,
+            s.event_id,
+            s.event_type,
+            'quarantine' as outcome,
+            s.quarantine_reason as reason,
+            {detail_sql} as detail,
+            s.raw_record
+        from checked as s
+        where s.quarantine_reason is not null
+        """
+    )
+
+
+_BATCH_REPEATS = "_batch_repeats"
+_LOGGED = "_logged"
+_COLLIDED = "_collided"
+
+
+def classify_collisions(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    fields: tuple[str, ...],
+    event_tables: list[str],
+    batch_files: str,
+) -> None:
+    """Build `_collision_verdicts`: the batch's appended rows (in `table`, under the load
+    ids of `batch_files`) that are NOT kept, as `duplicate` or `conflict`.
+
+    An event_id already in the log (any stream's table, other loads) or earlier in the
+    batch (by file, then line) makes the record a duplicate if its content is the same,
+    else a conflict. Content hashes are computed only for event_ids that collide.
+    """
+    load_ids = [row[0] for row in con.execute(f"select load_id from {batch_files}").fetchall()]
+    # A literal list, so the scans skip the log's row groups by their min/max load id.
+    batch = f"_load_id in ({', '.join(_quote(i) for i in load_ids)})"
+    con.execute(
+        f"create or replace temp table {_BATCH_REPEATS} as select hash(event_id) as id_hash "
+        f"from {table} where {batch} group by 1 having count(*) > 1"
+    )
+    batch_ids = f"select event_id from {table} where {batch}"
+    stored = content_hash(list(fields))
+    logged = " union all ".join(
+        f"select event_id, {stored} as event_hash from {t} "
+        f"where event_id in ({batch_ids})" + (f" and not {batch}" if t == table else "")
+        for t in event_tables
+    )
+    con.execute(f"create or replace temp table {_LOGGED} as {logged}")
+    con.execute(
+        f"""
+        create or replace temp table {_COLLIDED} as
+        select f.file_index, t._line_number as line_number, t.event_id, t.event_type,
+            {stored} as event_hash
+        from {table} as t
+        inner join {batch_files} as f on t._load_id = f.load_id
+        where t.{batch}
+            and (hash(t.event_id) in (select r.id_hash from {_BATCH_REPEATS} as r)
+                or t.event_id in (select g.event_id from {_LOGGED} as g))
+        """
+    )
+    con.execute(
+        f"""
+        create or replace temp table {COLLISION_VERDICTS} as
+        with judged as (
             select
                 d.*,
                 case
-                    when d.quarantine_reason is not null then 'quarantine'
                     when g.event_hash = d.event_hash then 'duplicate'
                     when g.event_hash is not null then 'conflict'
                 end as log_outcome
-            from described as d
+            from {_COLLIDED} as d
             left join {_LOGGED} as g on d.event_id = g.event_id
         ),
         ranked as (
-            -- Valid records new to the log whose event_id repeats in the batch: the first
-            -- (by file, then line) loads; a later one is a duplicate if its content is the
+            -- Records new to the log whose event_id repeats in the batch: the first (by
+            -- file, then line) loads; a later one is a duplicate if its content is the
             -- first's, else a conflict.
             select
                 *,
@@ -281,20 +339,21 @@ def classify_staged(
             event_id,
             event_type,
             outcome,
-            coalesce(
-                quarantine_reason,
-                case when outcome = 'conflict' then {_quote(CONFLICT_REASON)} end
-            ) as reason,
-            coalesce(
-                quarantine_detail,
-                case
-                    when outcome = 'conflict'
-                        then 'event_id ' || event_id || ' was already loaded with different content'
-                end
-            ) as detail,
-            raw_record
+            case when outcome = 'conflict' then {_quote(CONFLICT_REASON)} end as reason,
+            case
+                when outcome = 'conflict'
+                    then 'event_id ' || event_id || ' was already loaded with different content'
+            end as detail
         from ranked
         where outcome is not null
+        """
+    )
+    con.execute(
+        f"""
+        delete from {table} as t
+        using {COLLISION_VERDICTS} as v, {batch_files} as f
+        where t.{batch} and t._load_id = f.load_id and f.file_index = v.file_index
+            and t._line_number = v.line_number
         """
     )
 
@@ -322,7 +381,7 @@ def insert_loadable(
             cast({_quote(loaded_at)} as timestamp)
         from timed as s
         inner join {batch_files} as f on s.file_index = f.file_index
-        anti join {VERDICTS} as v
+        anti join {ROW_VERDICTS} as v
             on s.file_index = v.file_index and s.line_number = v.line_number
         """
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ingest import readers
+from orchestration.ingest import bulk
 from orchestration.ingest.loader import load_all
 from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
 
@@ -188,7 +188,7 @@ def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path,
     expected = tmp_path / "bulk.duckdb"
     load_all(expected, landing)
     # A columns spec read_json rejects stands in for input it gives up on.
-    monkeypatch.setattr(readers, "_jsonl_columns", lambda fields: "{'event_id': 'NOT_A_TYPE'}")
+    monkeypatch.setattr(bulk, "jsonl_columns", lambda fields: "{'event_id': 'NOT_A_TYPE'}")
     warehouse = tmp_path / "w.duckdb"
     load_all(warehouse, landing)
     assert snapshot(warehouse) == snapshot(expected)
