@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.bulk import BulkAppend, append_jsonl_bulk
+from orchestration.ingest.bulk import BULK_ROWS, BulkRead, read_jsonl_bulk
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.readers import (
     FORMATS,
@@ -57,10 +57,11 @@ from orchestration.ingest.validation import (
     COLLISION_VERDICTS,
     ROW_VERDICTS,
     VERDICTS,
+    append_loadable,
     check_reasons,
     classify_collisions,
     classify_rows,
-    insert_loadable,
+    create_batch_rows,
     register_seed_tables,
 )
 from orchestration.paths import duckdb_limits
@@ -281,40 +282,8 @@ def _file_results(
     return results
 
 
-def _append_bulk(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    files: list[BatchFile],
-    relatives: list[str],
-    load_ids: list[str],
-    cases: list[tuple[str, str, str]],
-    loaded_at: str,
-) -> BulkAppend:
-    """Step 1, the first statement of the transaction: if the bulk reader gives up on the
-    input (e.g. a line over its object size limit), the transaction is started again and
-    every JSON-lines file of the batch takes the line-by-line path."""
-    jsonl = [f for f in files if f.file_format == "jsonl"]
-    if not jsonl:
-        return BulkAppend()
-    try:
-        return append_jsonl_bulk(
-            con,
-            table,
-            jsonl,
-            contract_fields(),
-            [relatives[f.index] for f in jsonl],
-            [load_ids[f.index] for f in jsonl],
-            cases,
-            loaded_at,
-        )
-    except duckdb.Error:
-        con.execute("rollback")
-        con.execute("begin transaction")
-        return BulkAppend()
-
-
 def _stage_rest(
-    con: duckdb.DuckDBPyConnection, files: list[BatchFile], bulk: BulkAppend
+    con: duckdb.DuckDBPyConnection, files: list[BatchFile], bulk: BulkRead
 ) -> dict[int, int]:
     """Step 2's staging: whole files the bulk path did not load, and the bulk-read lines
     that failed a check. Returns the records read from each whole file."""
@@ -343,7 +312,7 @@ def _stage_rest(
     )
 
 
-def _check_failed_lines_quarantined(con: duckdb.DuckDBPyConnection, bulk: BulkAppend) -> None:
+def _check_failed_lines_quarantined(con: duckdb.DuckDBPyConnection, bulk: BulkRead) -> None:
     """Every line that failed a check while read in bulk must fail one when staged again."""
     if not bulk.failed_lines:
         return
@@ -401,44 +370,45 @@ def load_batch(
     )
     with ThreadPoolExecutor(max_workers=1) as pool:
         files = _batch_files(pool, paths)
-        con.execute("begin transaction")
-        try:
-            # Row ids follow the files' order while the batch is read and staged.
-            con.execute("set preserve_insertion_order = true")
-            bulk = _append_bulk(con, table, files, relatives, load_ids, cases, loaded_at)
-            read = {**bulk.rows_read, **_stage_rest(con, files, bulk)}
-            con.execute("set preserve_insertion_order = false")
-            classify_rows(con, cases)
-            _check_failed_lines_quarantined(con, bulk)
-            insert_loadable(con, table, fields, _BATCH_FILES, loaded_at)
-            classify_collisions(
-                con, table, fields, [events_table(s) for s in streams()], _BATCH_FILES
-            )
-            _combine_verdicts(con)
-            results = _file_results(con, stream, relatives, read)
-            missing = con.execute(
-                f"select file_index, line_number from {VERDICTS} "
-                "where outcome in ('quarantine', 'conflict') and raw_record is null"
-            ).fetchall()
-            raw_records(con, files, missing, fields)
-            _append_quarantine(con, stream, started_at)
-            _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
-            _insert_ledger_rows(
-                con,
+        jsonl = [f for f in files if f.file_format == "jsonl"]
+        bulk = read_jsonl_bulk(con, jsonl, fields, cases)
+        # Staging numbers lines by row order; after it every row carries its file and line.
+        con.execute("set preserve_insertion_order = true")
+        read = {**bulk.rows_read, **_stage_rest(con, files, bulk)}
+        con.execute("set preserve_insertion_order = false")
+        classify_rows(con, cases)
+        _check_failed_lines_quarantined(con, bulk)
+        staged_files = [f.index for f in files if f.index not in bulk.rows_read]
+        create_batch_rows(con, fields, BULK_ROWS, staged_files)
+        classify_collisions(con, fields, [events_table(s) for s in streams()])
+        _combine_verdicts(con)
+        results = _file_results(con, stream, relatives, read)
+        missing = con.execute(
+            f"select file_index, line_number from {VERDICTS} "
+            "where outcome in ('quarantine', 'conflict') and raw_record is null"
+        ).fetchall()
+        raw_records(con, files, missing, fields)
+    con.execute("begin transaction")
+    try:
+        append_loadable(con, table, fields, _BATCH_FILES, loaded_at)
+        _append_quarantine(con, stream, started_at)
+        _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
+        _insert_ledger_rows(
+            con,
+            [
                 [
-                    [
-                        load_id, stream, result.file_path, file.file_format, file.scan.size,
-                        file.scan.sha256, STATUS_LOADED, result.rows_read, result.rows_loaded,
-                        result.rows_duplicate, result.rows_quarantined, started_at, _now(),
-                        None, file.scan.mtime_ns,
-                    ]
-                    for load_id, result, file in zip(load_ids, results, files, strict=True)
-                ],
-            )  # fmt: skip
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+                    load_id, stream, result.file_path, file.file_format, file.scan.size,
+                    file.scan.sha256, STATUS_LOADED, result.rows_read, result.rows_loaded,
+                    result.rows_duplicate, result.rows_quarantined, started_at, _now(),
+                    None, file.scan.mtime_ns,
+                ]
+                for load_id, result, file in zip(load_ids, results, files, strict=True)
+            ],
+        )  # fmt: skip
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     return results
 
 

@@ -259,47 +259,60 @@ def classify_rows(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, str, st
 _BATCH_REPEATS = "_batch_repeats"
 _LOGGED = "_logged"
 _COLLIDED = "_collided"
+BATCH_ROWS = "_batch_rows"
+
+
+def create_batch_rows(
+    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], bulk_rows: str, staged_files: list[int]
+) -> None:
+    """`_batch_rows(file_index, line_number, <fields as stored>)`: every record of the batch
+    that passed the checks: the bulk-read ones, and the staged ones of `staged_files`."""
+    values = ", ".join(
+        f"{value} as {f}" for f, value in zip(fields, _stored_values(fields, "s"), strict=True)
+    )
+    con.execute(
+        f"""
+        create or replace temp view {BATCH_ROWS} as
+        select file_index, line_number, {", ".join(fields)}
+        from {bulk_rows}
+        union all
+        select s.file_index, s.line_number, {values}
+        from {STAGED} as s
+        anti join {ROW_VERDICTS} as v
+            on s.file_index = v.file_index and s.line_number = v.line_number
+        where s.file_index in ({", ".join(str(i) for i in staged_files) or "null"})
+        """
+    )
 
 
 def classify_collisions(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    fields: tuple[str, ...],
-    event_tables: list[str],
-    batch_files: str,
+    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], event_tables: list[str]
 ) -> None:
-    """Build `_collision_verdicts`: the batch's appended rows (in `table`, under the load
-    ids of `batch_files`) that are NOT kept, as `duplicate` or `conflict`.
+    """Build `_collision_verdicts`: the records of `_batch_rows` that are NOT loaded, as
+    `duplicate` or `conflict`.
 
-    An event_id already in the log (any stream's table, other loads) or earlier in the
-    batch (by file, then line) makes the record a duplicate if its content is the same,
-    else a conflict. Content hashes are computed only for event_ids that collide.
+    An event_id already in the log (any stream's table) or earlier in the batch (by file,
+    then line) makes the record a duplicate if its content is the same, else a conflict.
+    Content hashes are computed only for event_ids that collide.
     """
-    load_ids = [row[0] for row in con.execute(f"select load_id from {batch_files}").fetchall()]
-    # A literal list, so the scans skip the log's row groups by their min/max load id.
-    batch = f"_load_id in ({', '.join(_quote(i) for i in load_ids)})"
     con.execute(
         f"create or replace temp table {_BATCH_REPEATS} as select hash(event_id) as id_hash "
-        f"from {table} where {batch} group by 1 having count(*) > 1"
+        f"from {BATCH_ROWS} group by 1 having count(*) > 1"
     )
-    batch_ids = f"select event_id from {table} where {batch}"
     stored = content_hash(list(fields))
     logged = " union all ".join(
         f"select event_id, {stored} as event_hash from {t} "
-        f"where event_id in ({batch_ids})" + (f" and not {batch}" if t == table else "")
+        f"where event_id in (select b.event_id from {BATCH_ROWS} as b)"
         for t in event_tables
     )
     con.execute(f"create or replace temp table {_LOGGED} as {logged}")
     con.execute(
         f"""
         create or replace temp table {_COLLIDED} as
-        select f.file_index, t._line_number as line_number, t.event_id, t.event_type,
-            {stored} as event_hash
-        from {table} as t
-        inner join {batch_files} as f on t._load_id = f.load_id
-        where t.{batch}
-            and (hash(t.event_id) in (select r.id_hash from {_BATCH_REPEATS} as r)
-                or t.event_id in (select g.event_id from {_LOGGED} as g))
+        select b.file_index, b.line_number, b.event_id, b.event_type, {stored} as event_hash
+        from {BATCH_ROWS} as b
+        where hash(b.event_id) in (select r.id_hash from {_BATCH_REPEATS} as r)
+            or b.event_id in (select g.event_id from {_LOGGED} as g)
         """
     )
     con.execute(
@@ -348,40 +361,29 @@ def classify_collisions(
         where outcome is not null
         """
     )
-    con.execute(
-        f"""
-        delete from {table} as t
-        using {COLLISION_VERDICTS} as v, {batch_files} as f
-        where t.{batch} and t._load_id = f.load_id and f.file_index = v.file_index
-            and t._line_number = v.line_number
-        """
-    )
 
 
-def insert_loadable(
+def append_loadable(
     con: duckdb.DuckDBPyConnection,
     table: str,
     fields: tuple[str, ...],
     batch_files: str,
     loaded_at: str,
 ) -> None:
-    """Append every staged record without a verdict to `table`, typed as the log stores it.
-
-    `batch_files` maps each file_index to its file_path and load_id.
-    """
+    """Append every record of `_batch_rows` that is neither a duplicate nor a conflict to
+    `table`. `batch_files` maps each file_index to its file_path and load_id."""
     con.execute(
         f"""
         insert into {table}
-        with timed as (select * from {STAGED})
         select
-            {", ".join(_stored_values(fields, "s"))},
+            {", ".join(f"b.{f}" for f in fields)},
             f.file_path,
-            s.line_number,
+            b.line_number,
             f.load_id,
             cast({_quote(loaded_at)} as timestamp)
-        from timed as s
-        inner join {batch_files} as f on s.file_index = f.file_index
-        anti join {ROW_VERDICTS} as v
-            on s.file_index = v.file_index and s.line_number = v.line_number
+        from {BATCH_ROWS} as b
+        inner join {batch_files} as f on b.file_index = f.file_index
+        anti join {COLLISION_VERDICTS} as v
+            on b.file_index = v.file_index and b.line_number = v.line_number
         """
     )
