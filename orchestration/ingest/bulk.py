@@ -37,7 +37,6 @@ FAILED = -1
 UNREAD = -2
 BULK_ROWS = "_bulk_rows"
 _BULK = "_bulk"
-_BULK_FILES = "_bulk_files"
 
 
 def _quote(value: str) -> str:
@@ -129,11 +128,6 @@ def read_jsonl_bulk(
         if rows == file.scan.lines and last - first + 1 == rows:
             result.rows_read[file.index] = rows
             numbered.append((read_index, file.index, first))
-    con.execute(
-        f"create or replace temp table {_BULK_FILES} as select unnest(?::bigint[]) as "
-        "read_index, unnest(?::integer[]) as file_index, unnest(?::bigint[]) as first_rowid",
-        [[n[0] for n in numbered], [n[1] for n in numbered], [n[2] for n in numbered]],
-    )
     if not numbered:
         con.execute(
             f"create or replace temp view {BULK_ROWS} as select cast(null as integer) as "
@@ -141,26 +135,35 @@ def read_jsonl_bulk(
             f"select {', '.join(_typed_nulls(fields))}) limit 0"
         )
         return result
+    # Per file of the read (the reader's file_index), its index in the batch and its first
+    # row id, null where the file is not numbered: list lookups, so no join is needed.
+    batch_index = {n[0]: n[1] for n in numbered}
+    first_rowid = {n[0]: n[2] for n in numbered}
+
+    def by_read(values: dict[int, int], kind: str) -> str:
+        listed = ", ".join(str(values.get(i, "null")) for i in range(len(files)))
+        return f"cast([{listed}] as {kind}[])[cast(b.file_index as bigint) + 1]"
+
     numbered_rows = f"""
-        select f.file_index, b.rowid - f.first_rowid + 1 as line_number, b.*
+        select
+            {by_read(batch_index, "integer")} as file_index,
+            b.rowid - {by_read(first_rowid, "bigint")} + 1 as line_number,
+            b.* exclude (file_index)
         from {_BULK} as b
-        inner join {_BULK_FILES} as f on b.file_index = f.read_index
     """
     result.failed_lines = [
         (file_index, line_number, outcome == UNREAD)
         for file_index, line_number, outcome in con.execute(
             f"select file_index, line_number, outcome from ({numbered_rows}) "
-            f"where outcome < {PASSED}"
+            f"where outcome < {PASSED} and file_index is not null"
         ).fetchall()
     ]
     con.execute(
         f"""
         create or replace temp view {BULK_ROWS} as
-        select f.file_index, b.rowid - f.first_rowid + 1 as line_number,
-            {", ".join(f"b.{f}" for f in fields)}
-        from {_BULK} as b
-        inner join {_BULK_FILES} as f on b.file_index = f.read_index
-        where b.outcome = {PASSED}
+        select file_index, line_number, {", ".join(fields)}
+        from ({numbered_rows})
+        where outcome = {PASSED} and file_index is not null
         """
     )
     return result

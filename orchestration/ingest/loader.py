@@ -390,7 +390,7 @@ def load_batch(
         raw_records(con, files, missing, fields)
     con.execute("begin transaction")
     try:
-        append_loadable(con, table, fields, _BATCH_FILES, loaded_at)
+        append_loadable(con, table, fields, relatives, load_ids, loaded_at)
         _append_quarantine(con, stream, started_at)
         _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
         _insert_ledger_rows(

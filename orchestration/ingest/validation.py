@@ -259,6 +259,7 @@ def classify_rows(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, str, st
 _BATCH_REPEATS = "_batch_repeats"
 _LOGGED = "_logged"
 _COLLIDED = "_collided"
+_BATCH_KEYS = "_batch_keys"
 BATCH_ROWS = "_batch_rows"
 
 
@@ -296,23 +297,32 @@ def classify_collisions(
     Content hashes are computed only for event_ids that collide.
     """
     con.execute(
-        f"create or replace temp table {_BATCH_REPEATS} as select hash(event_id) as id_hash "
-        f"from {BATCH_ROWS} group by 1 having count(*) > 1"
+        f"create or replace temp table {_BATCH_KEYS} as select file_index, line_number, "
+        f"event_id, hash(event_id) as id_hash from {BATCH_ROWS}"
+    )
+    con.execute(
+        f"create or replace temp table {_BATCH_REPEATS} as select id_hash "
+        f"from {_BATCH_KEYS} group by 1 having count(*) > 1"
     )
     stored = content_hash(list(fields))
     logged = " union all ".join(
         f"select event_id, {stored} as event_hash from {t} "
-        f"where event_id in (select b.event_id from {BATCH_ROWS} as b)"
+        f"where event_id in (select k.event_id from {_BATCH_KEYS} as k)"
         for t in event_tables
     )
     con.execute(f"create or replace temp table {_LOGGED} as {logged}")
     con.execute(
         f"""
         create or replace temp table {_COLLIDED} as
+        with keys as (
+            select k.file_index, k.line_number
+            from {_BATCH_KEYS} as k
+            where k.id_hash in (select r.id_hash from {_BATCH_REPEATS} as r)
+                or k.event_id in (select g.event_id from {_LOGGED} as g)
+        )
         select b.file_index, b.line_number, b.event_id, b.event_type, {stored} as event_hash
         from {BATCH_ROWS} as b
-        where hash(b.event_id) in (select r.id_hash from {_BATCH_REPEATS} as r)
-            or b.event_id in (select g.event_id from {_LOGGED} as g)
+        semi join keys as k on b.file_index = k.file_index and b.line_number = k.line_number
         """
     )
     con.execute(
@@ -367,22 +377,27 @@ def append_loadable(
     con: duckdb.DuckDBPyConnection,
     table: str,
     fields: tuple[str, ...],
-    batch_files: str,
+    file_paths: list[str],
+    load_ids: list[str],
     loaded_at: str,
 ) -> None:
     """Append every record of `_batch_rows` that is neither a duplicate nor a conflict to
-    `table`. `batch_files` maps each file_index to its file_path and load_id."""
+    `table`, under its file's path and load id (listed by file_index)."""
+
+    def by_file(values: list[str]) -> str:
+        listed = ", ".join(_quote(v) for v in values)
+        return f"[{listed}][b.file_index + 1]"
+
     con.execute(
         f"""
         insert into {table}
         select
             {", ".join(f"b.{f}" for f in fields)},
-            f.file_path,
+            {by_file(file_paths)},
             b.line_number,
-            f.load_id,
+            {by_file(load_ids)},
             cast({_quote(loaded_at)} as timestamp)
         from {BATCH_ROWS} as b
-        inner join {batch_files} as f on b.file_index = f.file_index
         anti join {COLLISION_VERDICTS} as v
             on b.file_index = v.file_index and b.line_number = v.line_number
         """
