@@ -108,7 +108,14 @@ _TYPED_VALUES = {
 
 
 def _cleaned(field: str) -> str:
-    return f"nullif(trim({field}), '')"
+    """Trimmed text, empty text as null. `trim` decodes every character of every value, so
+    it runs only where it can change something: a value of pure ASCII (as many bytes as
+    characters) that neither starts nor ends with a space is already trimmed."""
+    return (
+        f"case when prefix({field}, ' ') or suffix({field}, ' ') "
+        f"or strlen({field}) <> length({field}) then nullif(trim({field}), '') "
+        f"else nullif({field}, '') end"
+    )
 
 
 def staged_columns(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
