@@ -1,18 +1,21 @@
 """Load landing files into the raw event log: bulk, atomic per batch, idempotent.
 
 The new files of a stream are loaded in batches (consecutive files up to
-`FUNNEL_INGEST_BATCH_MB`), each in ONE transaction:
+`FUNNEL_INGEST_BATCH_MB`):
 
-1. the batch's JSON-lines files are read by one `read_json` straight into the log, every
-   record checked as it is read (`bulk`); records that fail a check are taken out again;
-2. CSV and Parquet files, JSON-lines files with blank lines, and the lines that failed,
-   read again from their bytes, are staged and classified with their reason and detail;
-   the staged records that pass are appended;
-3. event_ids that repeat in the batch or are already in the log are judged among the
-   appended rows (duplicates are taken out, conflicts quarantined);
-4. the quarantined records and one ledger row per file are written, and every file is
-   reconciled (rows read = loaded + duplicates + quarantined) before the commit.
+1. the batch's JSON-lines files are read by one `read_json` into a narrow table of the
+   values the log stores, every record checked as it is read (`bulk`);
+2. CSV and Parquet files, JSON-lines files with blank lines, and the bulk-read lines that
+   failed a check, read again from their bytes, are staged and classified with their
+   reason and detail;
+3. event_ids that repeat in the batch or are already in the log are judged (duplicates
+   are counted, conflicts quarantined);
+4. in ONE transaction every other record is appended to the log, the quarantined records
+   and one ledger row per file are written, and every file is reconciled (rows read =
+   loaded + duplicates + quarantined) before the commit.
 
+Nothing is removed from the log inside the transaction: DuckDB would then append the whole
+batch a second time at commit instead of keeping the blocks it already wrote.
 A load killed at any point leaves no trace of the batch under way, so the next run simply
 loads it again.
 A file the ledger already holds is not loaded again (`already_loaded`): like make or

@@ -4,9 +4,10 @@ The checks run in the order of `seeds/quarantine_reasons.csv` (check_order); the
 one that fails is the record's reason. Event types, required fields per type, streams
 and time limits come from the seeds, never from literals here.
 
-The record checks read a record alone (`check_conditions`), so they run inline while a
-batch is read and appended (no join, so the reader's row order is kept); duplicates and
-conflicts are found afterwards among the appended rows and the log (`classify_collisions`).
+The record checks read a record alone (`reason_sql`; the catalog entry of its type is
+looked up by position, `catalog_index_sql`), so they run inline while a batch is read in
+bulk, without a join that could reorder the rows. Duplicates and conflicts are judged
+afterwards among the batch's records that passed and the log (`classify_collisions`).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.ingest import bulk
+from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.loader import load_all
 from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
 
@@ -195,4 +196,32 @@ def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path,
     assert ledger(warehouse) == [
         ("marketing/a.jsonl", 3, 2, 0, 1),
         ("marketing/b.jsonl", 2, 1, 1, 0),
+    ]
+
+
+def test_a_batch_of_csv_and_jsonl_files_numbers_each_file_on_its_own(tmp_path: Path):
+    landing = tmp_path / "landing"
+    fields = ",".join(contract_fields())
+    csv_row = "c1,page_viewed,2025-03-01T10:00:00Z,,anon-1" + "," * (len(contract_fields()) - 5)
+    (landing / "marketing").mkdir(parents=True)
+    # Sorted first, so the JSON-lines files are the 2nd and 3rd of the batch but the 1st
+    # and 2nd the bulk reader reads.
+    (landing / "marketing" / "a.csv").write_text(f"{fields}\n{csv_row}\n")
+    write_jsonl(landing / "marketing" / "b.jsonl", [view("b1"), b"{oops", view("b3")])
+    c1 = {**PAGE_VIEW, "event_id": "c1", "occurred_at": "2025-03-01T10:00:00Z"}
+    write_jsonl(landing / "marketing" / "c.jsonl", [b"[]", c1, view("c3")])
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert ledger(warehouse) == [
+        ("marketing/a.csv", 1, 1, 0, 0),
+        ("marketing/b.jsonl", 3, 2, 0, 1),
+        ("marketing/c.jsonl", 3, 1, 1, 1),  # c1 repeats a.csv line 2 with the same content
+    ]
+    assert table(warehouse, "select event_id, _file_path, _line_number from raw.marketing_events order by 1") == [
+        ("b1", "marketing/b.jsonl", 1), ("b3", "marketing/b.jsonl", 3),
+        ("c1", "marketing/a.csv", 2), ("c3", "marketing/c.jsonl", 3),
+    ]  # fmt: skip
+    assert [(path, line, reason) for path, line, reason, _ in quarantined(warehouse)] == [
+        ("marketing/b.jsonl", 2, "malformed_record"),
+        ("marketing/c.jsonl", 1, "malformed_record"),
     ]
