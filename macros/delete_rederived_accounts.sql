@@ -6,15 +6,19 @@
     {%- if scoped is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(
-        'select previous_accounts.account_key from '
-        ~ ref('int_accounts_scoped') ~ ' as previous_accounts'
-        ~ ' union select journey_accounts.account_key from '
-        ~ ref('fct_customer_journey') ~ ' as journey_accounts'
-        ~ ' where journey_accounts.account_key is not null'
-        ~ ' and journey_accounts.journey_key in (select scoped.journey_key from '
-        ~ scoped ~ ' as scoped)'
-    ) }}
+    {%- set accounts -%}
+        select previous_accounts.account_key
+        from {{ ref('int_accounts_scoped') }} as previous_accounts
+        union
+        select journey_accounts.account_key
+        from {{ ref('fct_customer_journey') }} as journey_accounts
+        where
+            journey_accounts.account_key is not null
+            and journey_accounts.journey_key in (
+                select scoped.journey_key from {{ scoped }} as scoped
+            )
+    {%- endset -%}
+    {{ return(accounts) }}
 {%- endmacro %}
 
 {#- Pre-hook of dim_accounts: remove the accounts this run derives again (every account on

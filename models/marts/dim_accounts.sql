@@ -15,6 +15,22 @@ with
 journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
+{% if rederived is not none %}
+rederived_accounts as (
+    {{ rederived }}
+),
+{% endif %}
+
+account_events as (
+    select journey_events.*
+    from journey_events
+    {%- if rederived is not none %}
+    where
+        journey_events.account_key in (
+            select rederived_accounts.account_key from rederived_accounts
+        )
+    {%- endif %}
+),
 
 account_journeys as (
     select
@@ -23,12 +39,8 @@ account_journeys as (
         person_key,
         occurred_at,
         account_source = 'crm_account' as has_crm_account
-    from journey_events
-    where
-        account_key is not null
-        {%- if rederived is not none %}
-        and account_key in ({{ rederived }})
-        {%- endif %}
+    from account_events
+    where account_key is not null
 ),
 
 final as (
