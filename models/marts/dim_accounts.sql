@@ -1,7 +1,35 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rederived_accounts() }}",
+    )
+}}
+{#- Incremental: an account changes only through the journeys this run re-derives, so a run
+    derives again, from all of their events, the accounts those journeys had before and
+    have now (accounts_rederived_this_run), and replaces their rows. -#}
+{%- set rederived = accounts_rederived_this_run() if is_incremental() else none %}
 with
 
-journey_events as (
+journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
+),
+{% if rederived is not none %}
+rederived_accounts as (
+    {{ rederived }}
+),
+{% endif %}
+
+account_events as (
+    select journey_events.*
+    from journey_events
+    {%- if rederived is not none %}
+    where
+        journey_events.account_key in (
+            select rederived_accounts.account_key from rederived_accounts
+        )
+    {%- endif %}
 ),
 
 account_journeys as (
@@ -10,10 +38,8 @@ account_journeys as (
         journey_key,
         person_key,
         occurred_at,
-        amount,
-        event_type,
         account_source = 'crm_account' as has_crm_account
-    from journey_events
+    from account_events
     where account_key is not null
 ),
 
@@ -34,3 +60,6 @@ final as (
 )
 
 select * from final
+
+-- depends_on: {{ ref('int_accounts_scoped') }}
+-- depends_on: {{ ref('int_journeys_scoped') }}

@@ -72,5 +72,7 @@ final as (
 select * from final
 
 -- depends_on: {{ ref('int_journeys_scoped') }}
+-- dim_accounts reads the accounts of these journeys before this mart replaces them.
+-- depends_on: {{ ref('int_accounts_scoped') }}
 -- The stage entries' integrity tests gate this mart, as they gate every mart.
 -- depends_on: {{ ref('int_stage_entries_derived') }}

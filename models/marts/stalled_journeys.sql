@@ -18,36 +18,27 @@ as_of as (
     select max(occurred_at) as as_of_at from journey_events
 ),
 
-latest_events as (
+current_stages as (
+    {#- The stage after the journey's latest staged event. event_sequence_number is unique
+        within a journey, so the row of its maximum is that event (a grouped aggregate,
+        not a window sorting every event). -#}
     select
         journey_key,
-        stage_key,
-        stage_entered_at,
-        row_number() over (
-            partition by journey_key order by event_sequence_number desc
-        ) as recency_rank
+        arg_max(stage_key, event_sequence_number) as stage_key,
+        arg_max_null(stage_entered_at, event_sequence_number) as stage_entered_at
     from journey_events
     where stage_key is not null
-),
-
-current_stages as (
-    select
-        journey_key,
-        stage_key,
-        stage_entered_at
-    from latest_events
-    where recency_rank = 1
+    group by journey_key
 ),
 
 owners as (
+    {#- The owner on the journey's latest event that names one. -#}
     select
         journey_key,
-        owner_id,
-        row_number() over (
-            partition by journey_key order by event_sequence_number desc
-        ) as recency_rank
+        arg_max(owner_id, event_sequence_number) as owner_id
     from journey_events
     where owner_id is not null
+    group by journey_key
 ),
 
 clock_events as (
@@ -107,7 +98,7 @@ final as (
         cast(measured.hours_on_clock - measured.sla_hours as double) as hours_over_sla
     from measured
     left join owners
-        on measured.journey_key = owners.journey_key and owners.recency_rank = 1
+        on measured.journey_key = owners.journey_key
     where measured.hours_on_clock > measured.sla_hours
 )
 

@@ -110,8 +110,8 @@ def integrity(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_integrity_tests_count_each_planted_defect(integrity: Path) -> None:
-    # Models only (no tests, so nothing is skipped). The marts may fail (the duplicated
-    # event id breaks the fact table's primary key); the layers the tests read are built.
+    # Models only (no tests, so nothing is skipped). The marts may fail on the planted
+    # defects; the layers the tests read are built.
     planted.run_dbt(integrity, "build", "--exclude", "resource_type:test")
     statuses = planted.dbt_statuses(integrity)
     assert statuses["model.revenue_funnel.int_stage_entries_derived"] == "success"

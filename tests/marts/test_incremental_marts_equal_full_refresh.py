@@ -22,7 +22,12 @@ import pytest
 from orchestration.ingest.loader import load_all
 from orchestration.sample_data import generate
 from tests.dbt_runner import dbt
-from tests.e2e.test_incremental_equals_full_refresh import split_landing
+from tests.e2e.test_incremental_equals_full_refresh import (
+    FIRST_EMAIL_LATE,
+    plant_late_first_email,
+    planted_identities,
+    split_landing,
+)
 
 # The marts made incremental through int_journeys_scoped, with the order that makes a
 # comparison deterministic (their keys).
@@ -34,6 +39,7 @@ INCREMENTAL_MARTS = {
     "marts.dim_people": "person_key",
     "quality.handoff_responses": "handoff_event_id",
     "marts.journey_cohorts": "journey_key",
+    "intermediate.int_identities_resolved": "identifier_type, identifier_value",
 }
 # The first drop holds back some opportunities' creations (they arrive late), so the
 # opportunity integrity tests rightly fail on it; they are left out here.
@@ -84,6 +90,7 @@ def incremental_and_full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     generate(source, events=3000, seed=5)
     drops = [root / f"drop{i}" for i in range(3)]
     split_landing(source, drops)
+    plant_late_first_email(drops)
 
     landing = root / "landing"
     incremental = root / "incremental.duckdb"
@@ -111,6 +118,10 @@ def test_incremental_marts_equal_a_full_refresh(incremental_and_full):
         expected = _rows(full, table, order)
         assert len(expected) > 50, table
         assert _rows(incremental, table, order) == expected, table
+    # A late event gave a contact an earlier first email: the contact and the cookie linked
+    # through it were resolved again.
+    late = f"email:{FIRST_EMAIL_LATE}"
+    assert planted_identities(incremental) == {"contact": late, "anonymous": late}
 
 
 @pytest.mark.slow
