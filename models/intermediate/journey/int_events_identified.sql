@@ -225,7 +225,9 @@ final as (
         keys below; they are not stored. -#}
     select
         journey_events.* exclude (
-            resolved_person_identity, journey_account_id, person_email_domain
+            journey_events.resolved_person_identity,
+            journey_events.journey_account_id,
+            journey_events.person_email_domain
         ),
         {{ salted_hash('journey_events.journey_identity') }} as journey_key,
         case
