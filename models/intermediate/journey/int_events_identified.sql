@@ -130,14 +130,13 @@ free_mail_domains as not materialized (
     select * from {{ ref('free_mail_domains') }}
 ),
 
-people as materialized (
-    {#- Journeys are assigned on the few columns that decide them; the wide event joins
-        back once at the end (at 10M events: 132 s -> 106 s, less to spill). -#}
+people as not materialized (
+    {#- Not materialized, here and in journeys: DuckDB inlines them into each reader, so the
+        lookups below read only the few events with an opportunity or an account (under a
+        tenth), and the wide events stream once through hash joins against small tables,
+        with no sort and no join of the whole log to itself. -#}
     select
-        events.event_id,
-        events.occurred_at,
-        events.opportunity_id,
-        events.account_id,
+        events.*,
         coalesce(
             by_email.person_identity,
             by_contact.person_identity,
@@ -163,6 +162,7 @@ linked_people as (
         opportunity_id,
         person_identity
     from people
+    where opportunity_id is not null
     union all
     select
         event_id,
@@ -172,74 +172,63 @@ linked_people as (
     from settled_opportunity_people
 ),
 
-opportunity_person_links as (
+opportunity_people as (
+    {#- Each opportunity's first person, in event order (occurred_at, event_id). -#}
     select
         opportunity_id,
-        person_identity,
-        row_number() over (
-            partition by opportunity_id order by occurred_at, event_id
-        ) as link_number
+        arg_min(person_identity, (occurred_at, event_id)) as person_identity
     from linked_people
     where opportunity_id is not null and person_identity is not null
+    group by opportunity_id
 ),
 
-journeys as materialized (
+journeys as not materialized (
     select
-        people.event_id,
-        people.occurred_at,
-        people.account_id,
-        people.person_identity,
-        coalesce(people.person_identity, opportunity_person_links.person_identity)
+        people.*,
+        coalesce(people.person_identity, opportunity_people.person_identity)
             as resolved_person_identity,
         coalesce(
             people.person_identity,
-            opportunity_person_links.person_identity,
+            opportunity_people.person_identity,
             'opportunity:' || people.opportunity_id
         ) as journey_identity
     from people
-    left join opportunity_person_links
-        on
-            people.opportunity_id = opportunity_person_links.opportunity_id
-            and opportunity_person_links.link_number = 1
+    left join opportunity_people
+        on people.opportunity_id = opportunity_people.opportunity_id
 ),
 
-account_links as (
+journey_accounts as (
+    {#- Each journey's first CRM account, in event order. -#}
     select
         journey_identity,
-        account_id,
-        row_number() over (
-            partition by journey_identity order by occurred_at, event_id
-        ) as link_number
+        arg_min(account_id, (occurred_at, event_id)) as account_id
     from journeys
     where account_id is not null and journey_identity is not null
+    group by journey_identity
 ),
 
 journey_events as (
     select
-        journeys.event_id,
-        journeys.person_identity,
-        journeys.resolved_person_identity,
-        journeys.journey_identity,
-        account_links.account_id as journey_account_id,
+        journeys.*,
+        journey_accounts.account_id as journey_account_id,
         {{ email_domain("case when journeys.resolved_person_identity like 'email:%' "
             ~ "then substring(journeys.resolved_person_identity, 7) end") }}
             as person_email_domain
     from journeys
-    left join account_links
-        on
-            journeys.journey_identity = account_links.journey_identity
-            and account_links.link_number = 1
+    left join journey_accounts
+        on journeys.journey_identity = journey_accounts.journey_identity
     where journeys.journey_identity is not null
 ),
 
 final as (
+    {#- The resolved person, the journey's account and the email domain only decide the
+        keys below; they are not stored. -#}
     select
-        events.*,
-        journey_events.person_identity,
-        journey_events.resolved_person_identity,
-        journey_events.journey_identity,
-        journey_events.journey_account_id,
-        journey_events.person_email_domain,
+        journey_events.* exclude (
+            journey_events.resolved_person_identity,
+            journey_events.journey_account_id,
+            journey_events.person_email_domain
+        ),
         {{ salted_hash('journey_events.journey_identity') }} as journey_key,
         case
             when journey_events.resolved_person_identity is not null then 'person'
@@ -265,8 +254,6 @@ final as (
                 then {{ salted_hash("'domain:' || journey_events.person_email_domain") }}
         end as account_key
     from journey_events
-    inner join events
-        on journey_events.event_id = events.event_id
     left join free_mail_domains
         on journey_events.person_email_domain = free_mail_domains.domain
 )
