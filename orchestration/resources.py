@@ -35,6 +35,12 @@ class WarehouseResource(dg.ConfigurableResource):
 dbt_project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 
+# The production build: seeds, models and data tests. dbt unit tests check the SQL logic on
+# fixed inputs, so, as dbt recommends, they run in development and CI (`tests/marts/
+# test_dbt_unit_tests.py`), not on every scheduled run.
+DBT_BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test")
+
+
 # What dbt parses: a manifest older than any of these no longer describes the project.
 _DBT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "data-tests")
 

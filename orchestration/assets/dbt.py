@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from orchestration.freshness import MARTS_FRESHNESS
 from orchestration.resources import (
+    DBT_BUILD_ARGS,
     WAREHOUSE_POOL,
     WarehouseResource,
     dbt_project,
@@ -65,14 +66,15 @@ class FunnelDbtTranslator(DagsterDbtTranslator):
 def funnel_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    """Seeds, models and tests, built in dependency order with `dbt build`.
+    """Seeds, models and data tests, built in dependency order with `dbt build`
+    (`DBT_BUILD_ARGS`: unit tests run in CI, not on every run).
 
     Row counts are added after dbt has exited: dagster-dbt's `fetch_row_counts()` queries
     through an in-process dbt-duckdb connection while dbt still holds the file's write lock
     (so most counts fail), and keeps that connection open afterwards, which locks every
     later step out of the warehouse.
     """
-    invocation = dbt.cli(["build"], context=context)
+    invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
     events = []
     try:
         for event in invocation.stream():
