@@ -158,10 +158,7 @@ def stage_jsonl_lines(
         start = end + 1
         if not raw.strip():
             continue
-        try:
-            lines.append((number, raw.decode("utf-8"), None, True))
-        except UnicodeDecodeError:
-            lines.append((number, decode_line(raw), "invalid_encoding", True))
+        lines.append(_line_to_parse(number, raw))
     _stage_json_texts(con, lines, fields)
 
 
@@ -181,11 +178,17 @@ def stage_failed_lines(
         if unread[number]:
             lines.append((number, decode_line(raw), line_parse_error(raw, fields), False))
         else:
-            try:
-                lines.append((number, raw.decode("utf-8"), None, True))
-            except UnicodeDecodeError:
-                lines.append((number, decode_line(raw), "invalid_encoding", True))
+            lines.append(_line_to_parse(number, raw))
     _stage_json_texts(con, lines, fields)
+
+
+def _line_to_parse(number: int, raw: bytes) -> tuple[int, str, str | None, bool]:
+    """A line to parse as JSON: its text, or if it is not UTF-8 its text with `?` for the
+    undecodable bytes and the parse error `invalid_encoding`."""
+    try:
+        return (number, raw.decode("utf-8"), None, True)
+    except UnicodeDecodeError:
+        return (number, decode_line(raw), "invalid_encoding", True)
 
 
 def _stage_json_texts(
