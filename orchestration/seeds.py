@@ -57,6 +57,12 @@ def reasons() -> dict[str, dict[str, str]]:
 
 
 @cache
+def quarantine_reason_keys() -> frozenset[str]:
+    """The reasons a loaded record may be quarantined for."""
+    return frozenset(row["reason_key"] for row in read_seed("quarantine_reasons"))
+
+
+@cache
 def ingestion_limits() -> dict[str, str]:
     """Ingestion limits (earliest accepted timestamp, future tolerance) keyed by limit key."""
     return {row["limit_key"]: row["limit_value"] for row in read_seed("ingestion_limits")}

@@ -65,7 +65,6 @@ from orchestration.ingest.validation import (
     classify_collisions,
     classify_rows,
     create_batch_rows,
-    register_seed_tables,
 )
 from orchestration.paths import duckdb_limits
 from orchestration.seeds import event_catalog
@@ -365,7 +364,7 @@ def load_batch(
     table = events_table(stream)
     relatives = [path.relative_to(landing_dir).as_posix() for path in paths]
     load_ids = [uuid.uuid4().hex for _ in paths]
-    cases = check_reasons(con, fields, stream, loaded_at)
+    cases = check_reasons(fields, stream, loaded_at)
     con.execute(
         f"create or replace temp table {_BATCH_FILES} as select unnest(?::integer[]) as "
         "file_index, unnest(?::varchar[]) as file_path, unnest(?::varchar[]) as load_id",
@@ -532,7 +531,6 @@ def iter_load_stream(warehouse: Path, landing_dir: Path, stream: str) -> Iterato
     """
     con = connect(warehouse)
     try:
-        register_seed_tables(con)
         new = []
         for path in landing_files(landing_dir, stream):
             known = already_loaded(con, landing_dir, stream, path)

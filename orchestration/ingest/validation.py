@@ -20,8 +20,12 @@ from orchestration.ingest.contract import (
     offset_timestamp_pattern,
 )
 from orchestration.ingest.readers import STAGED
-from orchestration.paths import SEEDS_DIR
-from orchestration.seeds import event_catalog, ingestion_limits
+from orchestration.seeds import (
+    event_catalog,
+    ingestion_limits,
+    quarantine_reason_keys,
+    required_fields,
+)
 
 VERDICTS = "_verdicts"
 ROW_VERDICTS = "_row_verdicts"
@@ -34,15 +38,6 @@ CATALOG_INDEX = "catalog_index"
 
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def register_seed_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Expose the quarantine reasons seed as a temp table, read straight from the CSV."""
-    con.execute(
-        "create or replace temp table _seed_quarantine_reasons as "
-        f"select * from read_csv({_quote(str(SEEDS_DIR / 'quarantine_reasons.csv'))}, "
-        "header = true, all_varchar = true)"
-    )
 
 
 def _requires(field: str) -> str:
@@ -70,9 +65,7 @@ def _catalog(attribute: str, fields: tuple[str, ...]) -> str:
     catalog = event_catalog()
     if attribute.startswith("requires_"):
         field = next(f for f in fields if _requires(f) == attribute)
-        values: list[str] | list[bool] = [
-            field in (row["required_fields"] or "").split("|") for row in catalog.values()
-        ]
+        values: list[str] | list[bool] = [field in required_fields(t) for t in catalog]
     else:
         values = [row[attribute] for row in catalog.values()]
     return f"{_sql_list(values)}[s.{CATALOG_INDEX}]"
@@ -116,9 +109,7 @@ def _reason_cases(
         " or ".join(
             f"({c(_requires(f))} and s.{f} is null)"
             for f in fields
-            if any(
-                f in (row["required_fields"] or "").split("|") for row in event_catalog().values()
-            )
+            if any(f in required_fields(t) for t in event_catalog())
         )
         or "false"
     )
@@ -181,14 +172,11 @@ def _reason_cases(
 
 
 def check_reasons(
-    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], stream: str, loaded_at: str
+    fields: tuple[str, ...], stream: str, loaded_at: str
 ) -> list[tuple[str, str, str]]:
     """The checks, after making sure every reason they give is in the quarantine seed."""
     cases = _reason_cases(fields, stream, loaded_at)
-    known = {
-        row[0] for row in con.execute("select reason_key from _seed_quarantine_reasons").fetchall()
-    }
-    unknown = ({key for key, _, _ in cases} | {CONFLICT_REASON}) - known
+    unknown = ({key for key, _, _ in cases} | {CONFLICT_REASON}) - quarantine_reason_keys()
     if unknown:
         raise ValueError(f"quarantine reasons missing from seeds/quarantine_reasons.csv: {unknown}")
     return cases
