@@ -1,4 +1,4 @@
-"""Batches of files: the bulk JSON reader, line numbers and duplicates across files.
+"""Batches of files: the bulk JSON-lines path, line numbers and duplicates across files.
 
 Every expected value is worked out by hand from the lines written here.
 """
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.ingest import bulk
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.loader import load_all
 from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
@@ -182,21 +181,53 @@ def test_the_batch_size_does_not_change_the_result(tmp_path: Path, monkeypatch, 
     ]
 
 
-def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path, monkeypatch):
+def test_a_batch_without_repeated_event_ids_loads_every_passing_line(tmp_path: Path):
     landing = tmp_path / "landing"
-    write_jsonl(landing / "marketing" / "a.jsonl", [view("h1"), b"{", view("h3")])
-    write_jsonl(landing / "marketing" / "b.jsonl", [view("h1"), view("h2")])
-    expected = tmp_path / "bulk.duckdb"
-    load_all(expected, landing)
-    # A columns spec read_json rejects stands in for input it gives up on.
-    monkeypatch.setattr(bulk, "jsonl_columns", lambda fields: "{'event_id': 'NOT_A_TYPE'}")
+    compact = json.dumps(view("n2"), separators=(",", ":")).encode()
+    write_jsonl(
+        landing / "marketing" / "a.jsonl",
+        [view("n1"), compact, b'{"event_id":"n3"}', view("n4")],  # line 3 lacks fields
+    )
     warehouse = tmp_path / "w.duckdb"
     load_all(warehouse, landing)
-    assert snapshot(warehouse) == snapshot(expected)
-    assert ledger(warehouse) == [
-        ("marketing/a.jsonl", 3, 2, 0, 1),
-        ("marketing/b.jsonl", 2, 1, 1, 0),
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 2") == [
+        ("n1", 1), ("n2", 2), ("n4", 4),
+    ]  # fmt: skip
+    assert [(line, reason) for _, line, reason, _ in quarantined(warehouse)] == [
+        (3, "missing_required_field")
     ]
+    assert ledger(warehouse) == [("marketing/a.jsonl", 4, 3, 0, 1)]
+
+
+def test_event_ids_not_readable_as_text_are_judged_with_their_repeats(tmp_path: Path):
+    """A line whose event_id cannot be read without parsing (an escaped key, a number, a
+    second "event_id" key nested in properties) still collides with its repeats."""
+    escaped_k1 = json.dumps(view("k1")).replace('"event_id"', '"event\\u005fid"').encode()
+    escaped_k5 = json.dumps(view("k5", "someone-else")).replace('"event_id"', '"event\\u005fid"')
+    numeric = json.dumps(view("7")).replace('"event_id": "7"', '"event_id": 7').encode()
+    nested = {**view("k4"), "properties": {"event_id": "k3"}}
+    write_jsonl(
+        tmp_path / "landing" / "marketing" / "a.jsonl",
+        [
+            escaped_k1,             # 1 k1, its key escaped: loads (first)
+            view("k1"),             # 2 k1 again, same content: duplicate
+            view("k5"),             # 3 k5: loads (first)
+            escaped_k5.encode(),    # 4 k5 with other content: conflict
+            nested,                 # 5 k4 (k3 only nested): loads
+            view("k3"),             # 6 k3: loads, the nested one is not an event_id
+            numeric,                # 7 event_id 7 as a number: loads as "7"
+            view("7"),              # 8 "7" again, same content: duplicate
+        ],
+    )  # fmt: skip
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, tmp_path / "landing")
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 2") == [
+        ("k1", 1), ("k5", 3), ("k4", 5), ("k3", 6), ("7", 7),
+    ]  # fmt: skip
+    assert [(line, reason) for _, line, reason, _ in quarantined(warehouse)] == [
+        (4, "conflicting_event_id")
+    ]
+    assert ledger(warehouse) == [("marketing/a.jsonl", 8, 5, 2, 1)]
 
 
 def test_a_batch_of_csv_and_jsonl_files_numbers_each_file_on_its_own(tmp_path: Path):
