@@ -3,14 +3,16 @@
 The new files of a stream are loaded in batches (consecutive files up to
 `FUNNEL_INGEST_BATCH_MB`):
 
-1. the batch's JSON lines are keyed by their event_id read as text (`bulk`); the lines
-   that may be duplicates or conflicts, and every record of the CSV and Parquet files, are
-   staged and judged exactly (reason and detail; duplicates counted, conflicts quarantined);
-2. in ONE transaction every other JSON line is parsed, checked and, if it passes, appended
-   straight to the log; the lines that failed a check are staged to get their reason; the
-   staged records that load are appended, the quarantined records and one ledger row per
-   file are written, and every file is reconciled (rows read = loaded + duplicates +
-   quarantined) before the commit.
+1. the batch's JSON-lines files are read by one `read_json` into a narrow table of the
+   values the log stores, every record checked as it is read (`bulk`);
+2. CSV and Parquet files, JSON-lines files with blank lines, and the bulk-read lines that
+   failed a check, read again from their bytes, are staged and classified with their
+   reason and detail;
+3. event_ids that repeat in the batch or are already in the log are judged (duplicates
+   are counted, conflicts quarantined);
+4. in ONE transaction every other record is appended to the log, the quarantined records
+   and one ledger row per file are written, and every file is reconciled (rows read =
+   loaded + duplicates + quarantined) before the commit.
 
 Nothing is removed from the log inside the transaction: DuckDB would then append the whole
 batch a second time at commit instead of keeping the blocks it already wrote.
@@ -34,16 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.bulk import (
-    LINES,
-    append_fast_lines,
-    blank_lines,
-    create_line_keys,
-    failed_lines,
-    keys_to_slow_down,
-    register_lines,
-    slow_lines,
-)
+from orchestration.ingest.bulk import BULK_ROWS, BulkRead, read_jsonl_bulk
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.readers import (
     FORMATS,
@@ -52,10 +45,11 @@ from orchestration.ingest.readers import (
     BatchFile,
     create_staged,
     raw_records,
-    stage_json_lines,
+    stage_failed_lines,
+    stage_into,
     stage_whole_file,
 )
-from orchestration.ingest.scan import file_sha256, scan_lines
+from orchestration.ingest.scan import file_sha256, scan_file
 from orchestration.ingest.tables import (
     LEDGER_TABLE,
     QUARANTINE_TABLE,
@@ -254,15 +248,10 @@ def already_loaded(
 
 
 def _batch_files(pool: ThreadPoolExecutor, paths: list[Path]) -> list[BatchFile]:
-    # hashlib releases the GIL on large buffers, so checksums are taken while DuckDB reads.
+    # hashlib and numpy release the GIL on large buffers, so files are scanned while
+    # DuckDB reads them.
     return [
-        BatchFile(
-            index,
-            path,
-            FORMATS[path.suffix.lower()],
-            scan_lines(path),
-            pool.submit(file_sha256, path),
-        )
+        BatchFile(index, path, FORMATS[path.suffix.lower()], pool.submit(scan_file, path))
         for index, path in enumerate(paths)
     ]
 
@@ -295,12 +284,56 @@ def _file_results(
     return results
 
 
-def _stage_lines(
-    con: duckdb.DuckDBPyConnection, files: list[BatchFile], lines: dict[int, list[int]]
-) -> None:
-    """Stage the given JSON lines (by file index) from their bytes into `_staged`."""
-    wanted = [(f.index, f.line_scan, lines[f.index]) for f in files if lines.get(f.index)]
-    stage_json_lines(con, wanted, contract_fields())
+def _stage_rest(
+    con: duckdb.DuckDBPyConnection, files: list[BatchFile], bulk: BulkRead
+) -> dict[int, int]:
+    """Step 2's staging: whole files the bulk path did not load, and the bulk-read lines
+    that failed a check. Returns the records read from each whole file."""
+    fields = contract_fields()
+    create_staged(con, fields)
+    failed: dict[int, list[tuple[int, bool]]] = {}
+    for file_index, line_number, unread in bulk.failed_lines:
+        failed.setdefault(file_index, []).append((line_number, unread))
+    whole = []
+    for file in files:
+        if file.index in bulk.rows_read:
+            if file.index in failed:
+                stage_failed_lines(con, file.scan, failed[file.index], fields)
+                stage_into(con, file.index, fields)
+        else:
+            stage_whole_file(con, file, fields)
+            whole.append(file.index)
+    if not whole:
+        return {}
+    return dict(
+        con.execute(
+            f"select file_index, count(*) from {STAGED} "
+            "where file_index in (select unnest(?::integer[])) group by 1",
+            [whole],
+        ).fetchall()
+    )
+
+
+def _check_failed_lines_quarantined(con: duckdb.DuckDBPyConnection, bulk: BulkRead) -> None:
+    """Every line that failed a check while read in bulk must fail one when staged again."""
+    if not bulk.failed_lines:
+        return
+    passed = con.execute(
+        f"""
+        select s.file_index, s.line_number
+        from {STAGED} as s
+        anti join {ROW_VERDICTS} as v
+            on s.file_index = v.file_index and s.line_number = v.line_number
+        where s.file_index in (select unnest(?::integer[]))
+        limit 1
+        """,
+        [list(bulk.rows_read)],
+    ).fetchall()
+    if passed:
+        raise ReconciliationError(
+            f"file {passed[0][0]} line {passed[0][1]} failed a check when read in bulk but "
+            "passed when read again"
+        )
 
 
 def _combine_verdicts(con: duckdb.DuckDBPyConnection) -> None:
@@ -321,32 +354,6 @@ def _combine_verdicts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _judge_slow_lines(
-    con: duckdb.DuckDBPyConnection,
-    files: list[BatchFile],
-    cases: list[tuple[str, str, str]],
-) -> dict[int, list[int]]:
-    """Stage the CSV and Parquet files and the JSON lines that may collide, and judge them
-    (`_row_verdicts`, `_collision_verdicts`). Returns the slow lines by file index."""
-    fields = contract_fields()
-    event_tables = [events_table(s) for s in streams()]
-    forced: list[str] = []
-    while True:
-        create_staged(con, fields)
-        for file in files:
-            if file.file_format != "jsonl":
-                stage_whole_file(con, file, fields)
-        slow = slow_lines(con, event_tables, forced)
-        _stage_lines(con, files, slow)
-        classify_rows(con, cases)
-        create_batch_rows(con, fields)
-        more = keys_to_slow_down(con)
-        if not more:
-            classify_collisions(con, fields, event_tables)
-            return slow
-        forced += more
-
-
 def load_batch(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, stream: str, paths: list[Path]
 ) -> list[FileLoadResult]:
@@ -363,30 +370,28 @@ def load_batch(
         "file_index, unnest(?::varchar[]) as file_path, unnest(?::varchar[]) as load_id",
         [list(range(len(paths))), relatives, load_ids],
     )
-    pool = ThreadPoolExecutor(max_workers=1)
-    files = _batch_files(pool, paths)
-    pool.shutdown(wait=False)
-    jsonl = [f for f in files if f.file_format == "jsonl"]
-    register_lines(con, jsonl)
-    create_line_keys(con)
-    blank = blank_lines(con)
-    slow = _judge_slow_lines(con, files, cases)
-    register_lines(con, jsonl, {i: slow.get(i, []) + blank.get(i, []) for i in range(len(files))})
-    con.execute("begin transaction")
-    try:
-        append_fast_lines(con, table, fields, cases, relatives, load_ids, loaded_at)
-        # The fast lines that failed a check are staged to get their reason; with them
-        # every staged record is classified again (the collisions stay as judged).
-        _stage_lines(con, jsonl, failed_lines(con, table, load_ids, loaded_at))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        files = _batch_files(pool, paths)
+        jsonl = [f for f in files if f.file_format == "jsonl"]
+        bulk = read_jsonl_bulk(con, jsonl, fields, cases)
+        # Staging numbers lines by row order; after it every row carries its file and line.
+        con.execute("set preserve_insertion_order = true")
+        read = {**bulk.rows_read, **_stage_rest(con, files, bulk)}
+        con.execute("set preserve_insertion_order = false")
         classify_rows(con, cases)
+        _check_failed_lines_quarantined(con, bulk)
+        staged_files = [f.index for f in files if f.index not in bulk.rows_read]
+        create_batch_rows(con, fields, BULK_ROWS, staged_files)
+        classify_collisions(con, fields, [events_table(s) for s in streams()])
         _combine_verdicts(con)
-        read = _rows_read(con, files, blank)
         results = _file_results(con, stream, relatives, read)
         missing = con.execute(
             f"select file_index, line_number from {VERDICTS} "
             "where outcome in ('quarantine', 'conflict') and raw_record is null"
         ).fetchall()
         raw_records(con, files, missing, fields)
+    con.execute("begin transaction")
+    try:
         append_loadable(con, table, fields, relatives, load_ids, loaded_at)
         _append_quarantine(con, stream, started_at)
         _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
@@ -406,22 +411,7 @@ def load_batch(
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister(LINES)
     return results
-
-
-def _rows_read(
-    con: duckdb.DuckDBPyConnection, files: list[BatchFile], blank: dict[int, list[int]]
-) -> dict[int, int]:
-    """Records read from each file: its non-blank lines, or the rows staged from it."""
-    staged = dict(con.execute(f"select file_index, count(*) from {STAGED} group by 1").fetchall())
-    return {
-        file.index: file.line_scan.lines - len(blank.get(file.index, []))
-        if file.file_format == "jsonl"
-        else staged.get(file.index, 0)
-        for file in files
-    }
 
 
 def _append_quarantine(con: duckdb.DuckDBPyConnection, stream: str, loaded_at: datetime) -> None:

@@ -5,10 +5,10 @@ parse_error, <staged_columns>)`, so validation is written once. DuckDB does the 
 in bulk; a record DuckDB cannot decode or split is kept, with its line number, as a
 parse error.
 
-JSON lines are normally appended straight to the raw log (`bulk`); what is staged here is
-CSV and Parquet files, and the few JSON lines that may be duplicates or conflicts or failed
-a check, read again from their bytes. The raw text of a record is read back only if the
-record is quarantined (`raw_records`).
+JSON-lines files are normally appended straight to the raw log (`bulk`); what is staged
+here is CSV and Parquet files, JSON-lines files the bulk path cannot number (blank lines),
+and the few bulk-read lines that failed a check, read again from their bytes. The raw text
+of a record is read back only if the record is quarantined (`raw_records`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.scan import FileScan, decode_line, with_sha256
+from orchestration.ingest.scan import FileScan, decode_line, line_parse_error
 
 STAGED = "_staged"
 RAW_RECORDS = "_raw_records"
@@ -107,7 +107,7 @@ _TYPED_VALUES = {
 }
 
 
-def cleaned(field: str) -> str:
+def _cleaned(field: str) -> str:
     """Trimmed text, empty text as null. `trim` decodes every character of every value, so
     it runs only where it can change something: a value of pure ASCII (as many bytes as
     characters) that neither starts nor ends with a space is already trimmed."""
@@ -131,9 +131,9 @@ def staged_columns(fields: tuple[str, ...]) -> list[tuple[str, str, str]]:
         if field == "properties":
             columns.append(("properties_json", "json", "try(json(properties))"))
         else:
-            columns.append((field, "varchar", f"{cleaned(field)}"))
+            columns.append((field, "varchar", f"{_cleaned(field)}"))
     for field, (name, kind, expression) in _TYPED_VALUES.items():
-        columns.append((name, kind, expression.format(text=cleaned(field))))
+        columns.append((name, kind, expression.format(text=_cleaned(field))))
     return columns
 
 
@@ -141,20 +141,70 @@ def _staged_select(fields: tuple[str, ...]) -> str:
     return ", ".join(f"{expression} as {name}" for name, _, expression in staged_columns(fields))
 
 
-def stage_json_lines(
+def stage_jsonl_lines(
+    con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan, fields: tuple[str, ...]
+) -> None:
+    """Stage a JSON-lines file line by line, numbering lines from its bytes.
+
+    The path for files the bulk reader cannot map onto lines (blank lines): every line
+    ending counted once, LF or CRLF; blank lines are not records; a line that is not UTF-8
+    is kept (undecodable bytes as `?`) with its parse error.
+    """
+    lines: list[tuple[int, str, str | None, bool]] = []
+    data = path.read_bytes()
+    start = 0
+    for number, end in enumerate(scan.line_ends.tolist(), start=1):
+        raw = data[start:end].rstrip(b"\r")
+        start = end + 1
+        if not raw.strip():
+            continue
+        lines.append(_line_to_parse(number, raw))
+    _stage_json_texts(con, lines, fields)
+
+
+def stage_failed_lines(
     con: duckdb.DuckDBPyConnection,
-    lines: Sequence[tuple[int, FileScan, Sequence[int]]],
+    scan: FileScan,
+    failed: Sequence[tuple[int, bool]],
     fields: tuple[str, ...],
 ) -> None:
-    """Stage the given lines of JSON-lines files, as (file index, scan, line numbers), from
-    their bytes into `_staged`: each parsed into the contract's fields, or kept with its
-    parse error (not UTF-8: its text with `?` for the undecodable bytes)."""
-    rows = [
-        (file_index, number, *_decoded(raw))
-        for file_index, scan, numbers in lines
-        for number, raw in scan.raw_lines(numbers).items()
-    ]
-    _create_line_table(con, "_lines", rows, [("line", "varchar"), ("read_error", "varchar")])
+    """Stage the given lines of a bulk-read file again, from its bytes, as the bulk reader
+    saw them: (line number, unread) pairs, where an unread line is one the reader returned
+    as all nulls. Its parse error is worked out from the bytes (`line_parse_error`) and its
+    fields stay null; any other line is parsed into the contract's fields."""
+    unread = dict(failed)
+    lines = []
+    for number, raw in scan.raw_lines(unread).items():
+        if unread[number]:
+            lines.append((number, decode_line(raw), line_parse_error(raw, fields), False))
+        else:
+            lines.append(_line_to_parse(number, raw))
+    _stage_json_texts(con, lines, fields)
+
+
+def _line_to_parse(number: int, raw: bytes) -> tuple[int, str, str | None, bool]:
+    """A line to parse as JSON: its text, or if it is not UTF-8 its text with `?` for the
+    undecodable bytes and the parse error `invalid_encoding`."""
+    try:
+        return (number, raw.decode("utf-8"), None, True)
+    except UnicodeDecodeError:
+        return (number, decode_line(raw), "invalid_encoding", True)
+
+
+def _stage_json_texts(
+    con: duckdb.DuckDBPyConnection,
+    lines: Sequence[tuple[int, str, str | None, bool]],
+    fields: tuple[str, ...],
+) -> None:
+    """Stage (line number, text, read error, parse) rows as the `_file_staged` view; a line
+    is parsed only if `parse` and it has no read error."""
+    columns = [list(column) for column in zip(*lines, strict=True)] if lines else [[]] * 4
+    con.execute(
+        "create or replace temp table _lines as select unnest(?::bigint[]) as line_number, "
+        "unnest(?::varchar[]) as line, unnest(?::varchar[]) as read_error, "
+        "unnest(?::boolean[]) as parse",
+        columns,
+    )
     struct = "{" + ", ".join(f'"{f}": "{json_type(f)}"' for f in fields) + "}"
     field_list = ", ".join(
         f"case when is_object then cast(fields.{f} as varchar) end as {f}" for f in fields
@@ -166,11 +216,11 @@ def stage_json_lines(
             -- One parse per line: try() turns invalid JSON into null, and valid JSON that
             -- starts with a brace is an object (arrays and scalars are malformed records).
             select
-                file_index,
                 line_number,
                 line,
                 read_error,
-                case when read_error is null
+                parse,
+                case when parse and read_error is null
                     then try(json_transform(line, '{struct}')) end as fields,
                 starts_with(ltrim(line), '{{') as opens_object
             from _lines
@@ -182,28 +232,15 @@ def stage_json_lines(
             from parsed
         )
         select
-            file_index,
             line_number,
             line as raw_record,
-            coalesce(read_error, case when not is_object then 'malformed_record' end)
-                as parse_error,
+            coalesce(
+                read_error, case when parse and not is_object then 'malformed_record' end
+            ) as parse_error,
             {field_list}
         from checked
         """
     )
-    con.execute(
-        f"insert into {STAGED} select file_index, line_number, raw_record, parse_error, "
-        f"{_staged_select(fields)} from {_FILE_STAGED}"
-    )
-
-
-def _decoded(raw: bytes) -> tuple[str, str | None]:
-    """A line's text and read error: if it is not UTF-8, its text with `?` for the
-    undecodable bytes and the error `invalid_encoding`."""
-    try:
-        return (raw.decode("utf-8"), None)
-    except UnicodeDecodeError:
-        return (decode_line(raw), "invalid_encoding")
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> None:
@@ -323,19 +360,17 @@ def stage_file(
 class BatchFile:
     """One landing file of a batch: its position in the batch, format and byte scan.
 
-    The line ends are read first; the checksum is taken in the background while DuckDB
-    reads, and `scan` waits for it.
+    The scan runs in the background while DuckDB reads; `scan` waits for it.
     """
 
     index: int
     path: Path
     file_format: str
-    line_scan: FileScan
-    pending_sha256: Future[tuple[str, int | None]]
+    pending_scan: Future[FileScan]
 
     @property
     def scan(self) -> FileScan:
-        return with_sha256(self.line_scan, *self.pending_sha256.result())
+        return self.pending_scan.result()
 
 
 def _create_line_table(
@@ -371,8 +406,11 @@ def stage_into(con: duckdb.DuckDBPyConnection, file_index: int, fields: tuple[st
 def stage_whole_file(
     con: duckdb.DuckDBPyConnection, file: BatchFile, fields: tuple[str, ...]
 ) -> None:
-    """Stage every record of one CSV or Parquet file into `_staged`."""
-    stage_file(con, file.path, file.file_format, fields)
+    """Stage every record of one file into `_staged`."""
+    if file.file_format == "jsonl":
+        stage_jsonl_lines(con, file.path, file.scan, fields)
+    else:
+        stage_file(con, file.path, file.file_format, fields)
     stage_into(con, file.index, fields)
 
 
@@ -410,6 +448,6 @@ def raw_records(
         else:
             rows += [
                 (file.index, number, decode_line(raw))
-                for number, raw in file.line_scan.raw_lines(wanted[file.index]).items()
+                for number, raw in file.scan.raw_lines(wanted[file.index]).items()
             ]
     _create_line_table(con, RAW_RECORDS, rows, [("raw_record", "varchar")])

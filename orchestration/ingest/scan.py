@@ -1,4 +1,4 @@
-"""A landing file's bytes: its checksum and where each of its lines ends.
+"""One pass over a landing file's bytes: its checksum and where each of its lines ends.
 
 The checksum identifies the file in the load ledger; the line ends let the loader count
 lines and fetch the raw text of the few lines it quarantines, without reading the file
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -63,15 +64,16 @@ def _stable_mtime(before: os.stat_result, after: os.stat_result, size: int) -> i
     return before.st_mtime_ns if unchanged and size == before.st_size else None
 
 
-def scan_lines(path: Path) -> FileScan:
-    """Read a file once, in chunks, for its line ends; the checksum is left empty (the
-    loader takes it in the background with `file_sha256`, see `with_sha256`)."""
+def scan_file(path: Path) -> FileScan:
+    """Read a file once, in chunks: checksum and line ends."""
+    digest = hashlib.sha256()
     ends: list[np.ndarray] = []
     size = 0
     last = b""
     with path.open("rb") as handle:
         before = os.fstat(handle.fileno())
         for chunk in iter(lambda: handle.read(_CHUNK_BYTES), b""):
+            digest.update(chunk)
             ends.append(np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == _NEWLINE) + size)
             size += len(chunk)
             last = chunk[-1:]
@@ -79,14 +81,7 @@ def scan_lines(path: Path) -> FileScan:
     if size and last != b"\n":
         ends.append(np.array([size]))
     line_ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
-    return FileScan(path, size, "", line_ends, mtime_ns)
-
-
-def with_sha256(scan: FileScan, sha256: str, mtime_ns: int | None) -> FileScan:
-    """The line scan with the checksum read separately; its modification time is kept only
-    if both reads saw the same one."""
-    stable = scan.mtime_ns if mtime_ns == scan.mtime_ns else None
-    return replace(scan, sha256=sha256, mtime_ns=stable)
+    return FileScan(path, size, digest.hexdigest(), line_ends, mtime_ns)
 
 
 def file_sha256(path: Path) -> tuple[str, int | None]:
@@ -102,3 +97,23 @@ def file_sha256(path: Path) -> tuple[str, int | None]:
 def decode_line(raw: bytes) -> str:
     """A raw line as text to keep in quarantine (undecodable bytes become `?`)."""
     return raw.decode("utf-8", errors=_UNDECODABLE)
+
+
+def line_parse_error(raw: bytes, fields: tuple[str, ...]) -> str | None:
+    """Why a line the bulk JSON reader returned empty is not a record, or None if it is one.
+
+    The bulk reader yields a row of nulls for a line it cannot read; so does a JSON object
+    that carries none of the contract's fields, which is a record (missing fields).
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "invalid_encoding"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return "malformed_record"
+    if not isinstance(value, dict) or any(value.get(f) is not None for f in fields):
+        # Not an object, or an object DuckDB's reader could not read although Python can.
+        return "malformed_record"
+    return None

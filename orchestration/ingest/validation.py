@@ -6,9 +6,8 @@ and time limits come from the seeds, never from literals here.
 
 The record checks read a record alone (`reason_sql`; the catalog entry of its type is
 looked up by position, `catalog_index_sql`), so they run inline while a batch is read in
-bulk, without a join. Duplicates and conflicts are judged afterwards among the staged
-records that passed and the log (`classify_collisions`); `bulk` stages every record that
-could be one.
+bulk, without a join that could reorder the rows. Duplicates and conflicts are judged
+afterwards among the batch's records that passed and the log (`classify_collisions`).
 """
 
 from __future__ import annotations
@@ -210,8 +209,8 @@ def content_hash(values: list[str]) -> str:
 
 def classify_rows(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, str, str]]) -> None:
     """Build `_row_verdicts`: every staged record that fails a check, with its reason and
-    detail (the staged records are the batch's CSV and Parquet files, and the JSON lines
-    `bulk` stages: those that may collide and those that failed a check)."""
+    detail (the staged records are the batch's CSV, Parquet and line-by-line files, and
+    the bulk-read lines that failed a check inline)."""
     # Only records that fail get a detail: CASE stops at the first branch for the rest.
     detail_sql = (
         "case when quarantine_reason is null then null "
@@ -253,19 +252,25 @@ _BATCH_KEYS = "_batch_keys"
 BATCH_ROWS = "_batch_rows"
 
 
-def create_batch_rows(con: duckdb.DuckDBPyConnection, fields: tuple[str, ...]) -> None:
-    """`_batch_rows(file_index, line_number, <fields as stored>)`: every staged record that
-    passed the checks."""
+def create_batch_rows(
+    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], bulk_rows: str, staged_files: list[int]
+) -> None:
+    """`_batch_rows(file_index, line_number, <fields as stored>)`: every record of the batch
+    that passed the checks: the bulk-read ones, and the staged ones of `staged_files`."""
     values = ", ".join(
         f"{value} as {f}" for f, value in zip(fields, _stored_values(fields, "s"), strict=True)
     )
     con.execute(
         f"""
         create or replace temp view {BATCH_ROWS} as
+        select file_index, line_number, {", ".join(fields)}
+        from {bulk_rows}
+        union all
         select s.file_index, s.line_number, {values}
         from {STAGED} as s
         anti join {ROW_VERDICTS} as v
             on s.file_index = v.file_index and s.line_number = v.line_number
+        where s.file_index in ({", ".join(str(i) for i in staged_files) or "null"})
         """
     )
 
@@ -357,20 +362,6 @@ def classify_collisions(
     )
 
 
-def log_columns_sql(alias: str, file_paths: list[str], load_ids: list[str], loaded_at: str) -> str:
-    """The raw table's load columns for a record `alias` with `file_index` and `line_number`:
-    its file's path and load id (listed by file_index), its line and the load time."""
-
-    def by_file(values: list[str]) -> str:
-        listed = ", ".join(_quote(v) for v in values)
-        return f"[{listed}][{alias}.file_index + 1]"
-
-    return (
-        f"{by_file(file_paths)}, {alias}.line_number, {by_file(load_ids)}, "
-        f"cast({_quote(loaded_at)} as timestamp)"
-    )
-
-
 def append_loadable(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -381,12 +372,20 @@ def append_loadable(
 ) -> None:
     """Append every record of `_batch_rows` that is neither a duplicate nor a conflict to
     `table`, under its file's path and load id (listed by file_index)."""
+
+    def by_file(values: list[str]) -> str:
+        listed = ", ".join(_quote(v) for v in values)
+        return f"[{listed}][b.file_index + 1]"
+
     con.execute(
         f"""
         insert into {table}
         select
             {", ".join(f"b.{f}" for f in fields)},
-            {log_columns_sql("b", file_paths, load_ids, loaded_at)}
+            {by_file(file_paths)},
+            b.line_number,
+            {by_file(load_ids)},
+            cast({_quote(loaded_at)} as timestamp)
         from {BATCH_ROWS} as b
         anti join {COLLISION_VERDICTS} as v
             on b.file_index = v.file_index and b.line_number = v.line_number

@@ -1,4 +1,4 @@
-"""Batches of files: the bulk JSON-lines path, line numbers and duplicates across files.
+"""Batches of files: the bulk JSON reader, line numbers and duplicates across files.
 
 Every expected value is worked out by hand from the lines written here.
 """
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.ingest import bulk
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.loader import load_all
 from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
@@ -199,9 +200,10 @@ def test_a_batch_without_repeated_event_ids_loads_every_passing_line(tmp_path: P
     assert ledger(warehouse) == [("marketing/a.jsonl", 4, 3, 0, 1)]
 
 
-def test_event_ids_not_readable_as_text_are_judged_with_their_repeats(tmp_path: Path):
-    """A line whose event_id cannot be read without parsing (an escaped key, a number, a
-    second "event_id" key nested in properties) still collides with its repeats."""
+def test_event_ids_spelled_differently_are_judged_with_their_repeats(tmp_path: Path):
+    """An event_id written another way (its key escaped, its value a number) is the same
+    event_id and collides with its repeats; a key of that name nested in properties is not
+    the record's event_id."""
     escaped_k1 = json.dumps(view("k1")).replace('"event_id"', '"event\\u005fid"').encode()
     escaped_k5 = json.dumps(view("k5", "someone-else")).replace('"event_id"', '"event\\u005fid"')
     numeric = json.dumps(view("7")).replace('"event_id": "7"', '"event_id": 7').encode()
@@ -228,6 +230,23 @@ def test_event_ids_not_readable_as_text_are_judged_with_their_repeats(tmp_path: 
         (4, "conflicting_event_id")
     ]
     assert ledger(warehouse) == [("marketing/a.jsonl", 8, 5, 2, 1)]
+
+
+def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path, monkeypatch):
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "a.jsonl", [view("h1"), b"{", view("h3")])
+    write_jsonl(landing / "marketing" / "b.jsonl", [view("h1"), view("h2")])
+    expected = tmp_path / "bulk.duckdb"
+    load_all(expected, landing)
+    # A columns spec read_json rejects stands in for input it gives up on.
+    monkeypatch.setattr(bulk, "jsonl_columns", lambda fields: "{'event_id': 'NOT_A_TYPE'}")
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert snapshot(warehouse) == snapshot(expected)
+    assert ledger(warehouse) == [
+        ("marketing/a.jsonl", 3, 2, 0, 1),
+        ("marketing/b.jsonl", 2, 1, 1, 0),
+    ]
 
 
 def test_a_batch_of_csv_and_jsonl_files_numbers_each_file_on_its_own(tmp_path: Path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.ingest.readers import cleaned as cleaned_sql
+from orchestration.ingest.readers import _cleaned
 
 # Every character DuckDB's trim removes (Unicode category Zs), and some it keeps.
 SPACES = [" ", "\u00a0", "\u1680", *(chr(c) for c in range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000"]  # fmt: skip
@@ -18,7 +18,7 @@ def test_cleaned_text_equals_trimmed_text_with_empty_as_null():
         values += [char, char + "a", "a" + char, char + "é" + char, char * 2]
     con = duckdb.connect()
     cleaned, trimmed = con.execute(
-        f"select list({cleaned_sql('x')} order by i), list(nullif(trim(x), '') order by i) "
+        f"select list({_cleaned('x')} order by i), list(nullif(trim(x), '') order by i) "
         "from (select unnest(?) as x, unnest(range(len(?))) as i)",
         [values, values],
     ).fetchone()
