@@ -182,6 +182,56 @@ def test_the_batch_size_does_not_change_the_result(tmp_path: Path, monkeypatch, 
     ]
 
 
+def test_a_batch_without_repeated_event_ids_loads_every_passing_line(tmp_path: Path):
+    landing = tmp_path / "landing"
+    compact = json.dumps(view("n2"), separators=(",", ":")).encode()
+    write_jsonl(
+        landing / "marketing" / "a.jsonl",
+        [view("n1"), compact, b'{"event_id":"n3"}', view("n4")],  # line 3 lacks fields
+    )
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 2") == [
+        ("n1", 1), ("n2", 2), ("n4", 4),
+    ]  # fmt: skip
+    assert [(line, reason) for _, line, reason, _ in quarantined(warehouse)] == [
+        (3, "missing_required_field")
+    ]
+    assert ledger(warehouse) == [("marketing/a.jsonl", 4, 3, 0, 1)]
+
+
+def test_event_ids_spelled_differently_are_judged_with_their_repeats(tmp_path: Path):
+    """An event_id written another way (its key escaped, its value a number) is the same
+    event_id and collides with its repeats; a key of that name nested in properties is not
+    the record's event_id."""
+    escaped_k1 = json.dumps(view("k1")).replace('"event_id"', '"event\\u005fid"').encode()
+    escaped_k5 = json.dumps(view("k5", "someone-else")).replace('"event_id"', '"event\\u005fid"')
+    numeric = json.dumps(view("7")).replace('"event_id": "7"', '"event_id": 7').encode()
+    nested = {**view("k4"), "properties": {"event_id": "k3"}}
+    write_jsonl(
+        tmp_path / "landing" / "marketing" / "a.jsonl",
+        [
+            escaped_k1,             # 1 k1, its key escaped: loads (first)
+            view("k1"),             # 2 k1 again, same content: duplicate
+            view("k5"),             # 3 k5: loads (first)
+            escaped_k5.encode(),    # 4 k5 with other content: conflict
+            nested,                 # 5 k4 (k3 only nested): loads
+            view("k3"),             # 6 k3: loads, the nested one is not an event_id
+            numeric,                # 7 event_id 7 as a number: loads as "7"
+            view("7"),              # 8 "7" again, same content: duplicate
+        ],
+    )  # fmt: skip
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, tmp_path / "landing")
+    assert table(warehouse, "select event_id, _line_number from raw.marketing_events order by 2") == [
+        ("k1", 1), ("k5", 3), ("k4", 5), ("k3", 6), ("7", 7),
+    ]  # fmt: skip
+    assert [(line, reason) for _, line, reason, _ in quarantined(warehouse)] == [
+        (4, "conflicting_event_id")
+    ]
+    assert ledger(warehouse) == [("marketing/a.jsonl", 8, 5, 2, 1)]
+
+
 def test_when_the_bulk_reader_fails_the_batch_loads_line_by_line(tmp_path: Path, monkeypatch):
     landing = tmp_path / "landing"
     write_jsonl(landing / "marketing" / "a.jsonl", [view("h1"), b"{", view("h3")])
