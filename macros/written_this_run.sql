@@ -11,20 +11,26 @@
     outside the scope is still found, because the old row shares the key and is counted too.
     Composite keys give their leading column (stage_entry_id for conversion_touches).
 
+    derived_at_column: on a table that stamps the rows it writes (fct_customer_journey),
+    both also require derived_this_run, which every row this run wrote meets; DuckDB then
+    skips the table's older row groups instead of reading all of its journey keys.
+
     The tested relation is `relation` when given (singular tests), otherwise the model the
     generic test is attached to. Generic tests call these through their `where` config,
     escaped so that dbt renders it when the test runs (see get_where_subquery):
     where: "{% raw %}{{ keys_written_this_run('event_id') }}{% endraw %}" -#}
-{% macro rows_written_this_run(journey_column='journey_key') -%}
+{% macro rows_written_this_run(journey_column='journey_key', derived_at_column=none) -%}
     {%- set scoped = _journeys_scoped_this_run() -%}
     {%- if scoped is none -%}
         true
     {%- else -%}
-        {{ journey_column }} in (select scoped.journey_key from {{ scoped }} as scoped)
+        {{ _rows_of_scoped_journeys(journey_column, derived_at_column, scoped) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro keys_written_this_run(key_column, relation=none, journey_column='journey_key') -%}
+{% macro keys_written_this_run(
+    key_column, relation=none, journey_column='journey_key', derived_at_column=none
+) -%}
     {%- set scoped = _journeys_scoped_this_run() -%}
     {%- if scoped is none -%}
         true
@@ -32,8 +38,18 @@
         {{ _keys_of_rows(
             key_column,
             relation,
-            journey_column ~ ' in (select scoped.journey_key from ' ~ scoped ~ ' as scoped)'
+            _rows_of_scoped_journeys(journey_column, derived_at_column, scoped)
         ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of the journeys in `scoped`, as a SQL predicate. A table that stamps its rows
+    (derived_at_column) adds derived_this_run, which holds for every such row and lets the
+    scan skip the older row groups. -#}
+{% macro _rows_of_scoped_journeys(journey_column, derived_at_column, scoped) -%}
+    {{ journey_column }} in (select scoped.journey_key from {{ scoped }} as scoped)
+    {%- if derived_at_column is not none %}
+    and {{ derived_this_run(derived_at_column) }}
     {%- endif -%}
 {%- endmacro %}
 
