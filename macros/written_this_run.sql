@@ -11,20 +11,26 @@
     outside the scope is still found, because the old row shares the key and is counted too.
     Composite keys give their leading column (stage_entry_id for conversion_touches).
 
+    derived_at_column: on a table that stamps the rows it writes (fct_customer_journey),
+    both also require derived_this_run, which every row this run wrote meets; DuckDB then
+    skips the table's older row groups instead of reading all of its journey keys.
+
     The tested relation is `relation` when given (singular tests), otherwise the model the
     generic test is attached to. Generic tests call these through their `where` config,
     escaped so that dbt renders it when the test runs (see get_where_subquery):
     where: "{% raw %}{{ keys_written_this_run('event_id') }}{% endraw %}" -#}
-{% macro rows_written_this_run(journey_column='journey_key') -%}
+{% macro rows_written_this_run(journey_column='journey_key', derived_at_column=none) -%}
     {%- set scoped = _journeys_scoped_this_run() -%}
     {%- if scoped is none -%}
         true
     {%- else -%}
-        {{ journey_column }} in (select scoped.journey_key from {{ scoped }} as scoped)
+        {{ _rows_of_scoped_journeys(journey_column, derived_at_column, scoped) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro keys_written_this_run(key_column, relation=none, journey_column='journey_key') -%}
+{% macro keys_written_this_run(
+    key_column, relation=none, journey_column='journey_key', derived_at_column=none
+) -%}
     {%- set scoped = _journeys_scoped_this_run() -%}
     {%- if scoped is none -%}
         true
@@ -32,8 +38,18 @@
         {{ _keys_of_rows(
             key_column,
             relation,
-            journey_column ~ ' in (select scoped.journey_key from ' ~ scoped ~ ' as scoped)'
+            _rows_of_scoped_journeys(journey_column, derived_at_column, scoped)
         ) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The rows of the journeys in `scoped`, as a SQL predicate. A table that stamps its rows
+    (derived_at_column) adds derived_this_run, which holds for every such row and lets the
+    scan skip the older row groups. -#}
+{% macro _rows_of_scoped_journeys(journey_column, derived_at_column, scoped) -%}
+    {{ journey_column }} in (select scoped.journey_key from {{ scoped }} as scoped)
+    {%- if derived_at_column is not none %}
+    and {{ derived_this_run(derived_at_column) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -105,21 +121,46 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- This run's load watermark (int_event_loads_scoped.loaded_after) as a SQL timestamp
-    literal, or none when every event is new to this run (a full or first build), while
-    parsing, or before the model exists. A literal rather than a subquery, so DuckDB skips
-    the row groups of the log loaded before it (the log is appended in load order). -#}
-{% macro event_loads_watermark() -%}
+{#- One of this run's watermarks in int_event_loads_scoped (loaded_after by default, or
+    derived_after) as a SQL timestamp literal, or none when everything is new to this run (a
+    full or first build), while parsing, or before the model exists. A literal rather than a
+    subquery, so DuckDB skips the row groups written before it (the log is appended in load
+    order, the journey tables in run order). -#}
+{% macro event_loads_watermark(column='loaded_after') -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {%- set node = graph.nodes['model.' ~ project_name ~ '.int_event_loads_scoped'] -%}
     {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set result = run_query(
-        "select strftime(max(loaded_after), '%Y-%m-%d %H:%M:%S.%f') from "
+        "select strftime(max(" ~ column ~ "), '%Y-%m-%d %H:%M:%S.%f') from "
         ~ relation ~ " having not bool_or(is_full_build)"
     ) -%}
     {%- if result.rows | length == 0 or result.columns[0].values()[0] is none -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return("cast('" ~ result.columns[0].values()[0] ~ "' as timestamp)") }}
+{%- endmacro %}
+
+{#- The start of this dbt invocation as a timestamp literal. The journey chain's large
+    incremental tables (int_events_identified, fct_customer_journey) store it in
+    `derived_at` on every row they write, so the rows one run wrote sit together at the end
+    of the table and share the newest stamp. -#}
+{% macro run_stamp() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+{#- Rows written since the journey facts were last built, as a SQL predicate on a
+    `derived_at` column (int_event_loads_scoped.derived_after as a literal, so DuckDB skips
+    every older row group by its min/max instead of reading the whole table); `true` on a
+    full or first build and while parsing. Every row of a journey the run re-derives was
+    written this run, so a reader restricted to int_journeys_scoped may add this predicate
+    without losing a row: it only spares the scan the rest of the table
+    (assert_scoped_journeys_derived_this_run checks that on every incremental run). -#}
+{% macro derived_this_run(derived_at_column='derived_at') -%}
+    {%- set derived_after = event_loads_watermark('derived_after') -%}
+    {%- if derived_after is none -%}
+        true
+    {%- else -%}
+        {{ derived_at_column }} > {{ derived_after }}
+    {%- endif -%}
 {%- endmacro %}

@@ -34,7 +34,11 @@ people_in_scope as (
     from journey_events
     inner join scoped_journeys
         on journey_events.journey_key = scoped_journeys.journey_key
-    where journey_events.person_key is not null
+    {#- The facts of the journeys in scope were written this run: the stamp lets the scan
+        skip the older row groups. #}
+    where
+        journey_events.person_key is not null
+        and {{ derived_this_run('journey_events.derived_at') }}
     union
     select previous_people.person_key
     from previous_people

@@ -63,10 +63,14 @@ final as (
         cast(journey_events.stage_entered_at as timestamp) as stage_entered_at,
         cast(journey_events.next_stage_entered_at as timestamp) as next_stage_entered_at,
         cast(journey_events.stage_occurrence_number as integer) as stage_occurrence_number,
-        cast(identified_events.loaded_at as timestamp) as loaded_at
+        cast(identified_events.loaded_at as timestamp) as loaded_at,
+        {{ run_stamp() }} as derived_at
     from journey_events
     inner join identified_events
         on journey_events.event_id = identified_events.event_id
+    {#- Every event of a journey in scope was identified this run: the stamp lets the scan
+        skip the older row groups of the 10M-row table. #}
+    where {{ derived_this_run('identified_events.derived_at') }}
 )
 
 select * from final

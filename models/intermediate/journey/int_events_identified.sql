@@ -252,7 +252,8 @@ final as (
                 journey_events.person_email_domain is not null
                 and free_mail_domains.domain is null
                 then {{ salted_hash("'domain:' || journey_events.person_email_domain") }}
-        end as account_key
+        end as account_key,
+        {{ run_stamp() }} as derived_at
     from journey_events
     left join free_mail_domains
         on journey_events.person_email_domain = free_mail_domains.domain

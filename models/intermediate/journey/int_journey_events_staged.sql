@@ -92,6 +92,9 @@ events as (
     from identified_events
     inner join journeys
         on identified_events.journey_key = journeys.journey_key
+    {#- Every event of a journey in scope was identified this run: the stamp lets the scan
+        skip the older row groups of the 10M-row table. #}
+    where {{ derived_this_run('identified_events.derived_at') }}
 ),
 
 trigger_stage_orders as (
