@@ -43,6 +43,8 @@ INCREMENTAL_MARTS = {
     # Per-journey rollups the reporting marts aggregate.
     "intermediate.int_stage_spells_derived": "started_by_event_id",
     "intermediate.int_stage_transitions_derived": "journey_key, from_stage_key, to_stage_key",
+    "intermediate.int_stage_outcomes_derived": "journey_key, stage_key",
+    "intermediate.int_content_uses_derived": "journey_key, content_id",
 }
 # Reporting marts rebuilt whole on every run from those rollups (or from conversion_touches):
 # they must equal a full refresh too. Doubles are compared to 6 places (averages may add up
@@ -52,6 +54,8 @@ ROLLUP_MARTS = {
     "marts.stage_velocity": "stage_key",
     "marts.stage_to_stage_durations": "from_stage_key, to_stage_key",
     "marts.channel_attribution_monthly": "conversion_month, attribution_model_key, stage_key, channel",
+    "marts.funnel_conversion_by_cohort": "all",
+    "marts.content_influence": "content_id",
 }
 ROLLUP_MARTS_SELECTED = [f"+{table.split('.')[1]}" for table in ROLLUP_MARTS]
 # The first drop holds back some opportunities' creations (they arrive late), so the
