@@ -28,22 +28,13 @@ roles as (
     select * from {{ ref('int_stage_roles') }}
 ),
 
-{% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-{%- endif %}
-
 content_touches as (
     select
         all_journey_events.content_id,
         all_journey_events.journey_key,
         all_journey_events.occurred_at
     from all_journey_events
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
-    {%- endif %}
+    {{ join_scoped_journeys('all_journey_events.journey_key') }}
     where all_journey_events.is_touch and all_journey_events.content_id is not null
 ),
 
@@ -55,10 +46,7 @@ forward_entries as (
     from all_stage_entries
     inner join roles
         on all_stage_entries.stage_key = roles.stage_key
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
-    {%- endif %}
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
     where roles.is_forward_stage
 ),
 

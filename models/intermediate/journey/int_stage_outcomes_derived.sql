@@ -26,12 +26,6 @@ roles as (
     select * from {{ ref('int_stage_roles') }}
 ),
 
-{% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-{%- endif %}
-
 stage_entries as (
     select
         all_stage_entries.journey_key,
@@ -40,10 +34,7 @@ stage_entries as (
         all_stage_entries.next_stage_key,
         all_stage_entries.next_stage_entered_at
     from all_stage_entries
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
-    {%- endif %}
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
 
 won_entries as (

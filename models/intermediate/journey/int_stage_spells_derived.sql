@@ -20,12 +20,6 @@ all_journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-{% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-{%- endif %}
-
 stage_changes as (
     select
         all_journey_events.event_id,
@@ -34,10 +28,7 @@ stage_changes as (
         all_journey_events.stage_key,
         all_journey_events.occurred_at
     from all_journey_events
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
-    {%- endif %}
+    {{ join_scoped_journeys('all_journey_events.journey_key') }}
     where
         all_journey_events.stage_key is not null
         and (

@@ -20,12 +20,6 @@ all_stage_entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-{% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-{%- endif %}
-
 stage_entries as (
     select
         all_stage_entries.journey_key,
@@ -33,10 +27,7 @@ stage_entries as (
         all_stage_entries.stage_order,
         all_stage_entries.entered_at
     from all_stage_entries
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
-    {%- endif %}
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
 
 first_entries as (
