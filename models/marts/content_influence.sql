@@ -1,82 +1,26 @@
 {#- Which content is used, and how the journeys that used it fared afterwards: whether they
     entered a further forward stage after first touching the content (advanced), did not
     (did not advance), or are stuck past an SLA now (stalled), against the same rates over
-    all content-touching journeys. -#}
+    all content-touching journeys. Each journey's use of each content item is kept by
+    int_content_uses_derived, which a run derives again only for the journeys it touched;
+    whether a journey is stalled is measured again on every run (stalled_journeys). -#}
 with
 
-journey_events as (
-    select * from {{ ref('fct_customer_journey') }}
-),
-
-stage_entries as (
-    select * from {{ ref('fct_journey_stage_entries') }}
+content_uses as (
+    select * from {{ ref('int_content_uses_derived') }}
 ),
 
 stalled as (
     select * from {{ ref('stalled_journeys') }}
 ),
 
-roles as (
-    select * from {{ ref('int_stage_roles') }}
-),
-
-content_touches as (
-    select
-        content_id,
-        journey_key,
-        occurred_at
-    from journey_events
-    where is_touch and content_id is not null
-),
-
-journey_contents as (
-    select
-        content_id,
-        journey_key,
-        count(*) as touches_count,
-        min(occurred_at) as first_touched_at
-    from content_touches
-    group by content_id, journey_key
-),
-
-forward_entries as (
-    select
-        stage_entries.journey_key,
-        stage_entries.entered_at,
-        roles.is_won_stage
-    from stage_entries
-    inner join roles
-        on stage_entries.stage_key = roles.stage_key
-    where roles.is_forward_stage
-),
-
-outcomes as (
-    select
-        journey_contents.content_id,
-        journey_contents.journey_key,
-        journey_contents.touches_count,
-        journey_contents.first_touched_at,
-        count(forward_entries.entered_at) > 0 as has_advanced,
-        coalesce({{ dbt.bool_or('forward_entries.is_won_stage') }}, false) as has_won
-    from journey_contents
-    left join forward_entries
-        on
-            journey_contents.journey_key = forward_entries.journey_key
-            and journey_contents.first_touched_at < forward_entries.entered_at
-    group by
-        journey_contents.content_id,
-        journey_contents.journey_key,
-        journey_contents.touches_count,
-        journey_contents.first_touched_at
-),
-
 flagged as (
     select
-        outcomes.*,
+        content_uses.*,
         stalled.journey_key is not null as is_stalled
-    from outcomes
+    from content_uses
     left join stalled
-        on outcomes.journey_key = stalled.journey_key
+        on content_uses.journey_key = stalled.journey_key
 ),
 
 baseline as (

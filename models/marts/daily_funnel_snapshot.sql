@@ -2,15 +2,16 @@
     journey's stage after its last event on or before that day. A journey's stage changes
     only at events, so each stage spell adds one journey to its stage on the day it starts
     and removes it on the day the next spell starts; a running sum of those changes gives
-    the number of journeys in each stage on each day. -#}
+    the number of journeys in each stage on each day. The spells are kept per journey by
+    int_stage_spells_derived, which a run derives again only for the journeys it touched. -#}
 with
-
-journey_events as (
-    select * from {{ ref('fct_customer_journey') }}
-),
 
 stage_entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
+),
+
+stage_spells as (
+    select * from {{ ref('int_stage_spells_derived') }}
 ),
 
 dates as (
@@ -19,30 +20,6 @@ dates as (
 
 stages as (
     select * from {{ ref('funnel_stages') }}
-),
-
-stage_changes as (
-    select
-        journey_key,
-        event_sequence_number,
-        stage_key,
-        occurred_at
-    from journey_events
-    where
-        stage_key is not null
-        and (previous_stage_key is null or stage_key <> previous_stage_key)
-),
-
-stage_spells as (
-    select
-        journey_key,
-        stage_key,
-        cast(occurred_at as date) as spell_start_date,
-        cast(
-            lead(occurred_at) over (partition by journey_key order by event_sequence_number)
-            as date
-        ) as spell_end_date
-    from stage_changes
 ),
 
 daily_changes as (

@@ -1,10 +1,12 @@
 {#- Funnel volumes and stage-to-stage conversion, counted in journeys. A journey belongs to
     exactly one cohort / channel / campaign / segment group, so every count here adds up
-    across groups. -#}
+    across groups. What became of each journey after each stage is kept per journey by
+    int_stage_outcomes_derived, which a run derives again only for the journeys it touched;
+    the conversion window is applied here. -#}
 with
 
-stage_entries as not materialized (
-    select * from {{ ref('fct_journey_stage_entries') }}
+stage_outcomes as (
+    select * from {{ ref('int_stage_outcomes_derived') }}
 ),
 
 cohorts as (
@@ -24,59 +26,17 @@ conversion_window as (
     where window_key = 'conversion'
 ),
 
-won_entries as (
-    select
-        stage_entries.journey_key,
-        max(stage_entries.entered_at) as won_at
-    from stage_entries
-    inner join roles
-        on stage_entries.stage_key = roles.stage_key
-    where roles.is_won_stage
-    group by stage_entries.journey_key
-),
-
-forward_entries as (
-    select
-        stage_entries.journey_key,
-        stage_entries.stage_key,
-        stage_entries.entered_at,
-        next_roles.is_forward_stage as is_moved_on,
-        coalesce(
-            next_roles.is_forward_stage
-            and {{ days_between(
-                'stage_entries.entered_at', 'stage_entries.next_stage_entered_at'
-            ) }}
-            <= conversion_window.window_days,
-            false
-        ) as is_moved_on_within_window
-    from stage_entries
-    inner join roles
-        on stage_entries.stage_key = roles.stage_key
-    left join roles as next_roles
-        on stage_entries.next_stage_key = next_roles.stage_key
-    cross join conversion_window
-    where roles.is_forward_stage
-),
-
-journey_stages as (
-    select
-        forward_entries.journey_key,
-        forward_entries.stage_key,
-        min(forward_entries.entered_at) as first_entered_at,
-        {{ dbt.bool_or('coalesce(forward_entries.is_moved_on, false)') }} as is_moved_on,
-        {{ dbt.bool_or('forward_entries.is_moved_on_within_window') }}
-            as is_moved_on_within_window
-    from forward_entries
-    group by forward_entries.journey_key, forward_entries.stage_key
-),
-
 journey_outcomes as (
     select
-        journey_stages.*,
-        coalesce(won_entries.won_at >= journey_stages.first_entered_at, false) as has_reached_won
-    from journey_stages
-    left join won_entries
-        on journey_stages.journey_key = won_entries.journey_key
+        stage_outcomes.journey_key,
+        stage_outcomes.stage_key,
+        stage_outcomes.is_moved_on,
+        stage_outcomes.has_reached_won,
+        coalesce(
+            stage_outcomes.soonest_days_to_move_on <= conversion_window.window_days, false
+        ) as is_moved_on_within_window
+    from stage_outcomes
+    cross join conversion_window
 ),
 
 grouped as (

@@ -6,8 +6,8 @@ stage_entries as (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-journey_events as (
-    select * from {{ ref('fct_customer_journey') }}
+stage_spells as (
+    select * from {{ ref('int_stage_spells_derived') }}
 ),
 
 conversion as (
@@ -36,23 +36,13 @@ dwell_times as (
     group by stage_key
 ),
 
-latest_events as (
-    select
-        journey_key,
-        stage_key,
-        row_number() over (
-            partition by journey_key order by event_sequence_number desc
-        ) as recency_rank
-    from journey_events
-    where stage_key is not null
-),
-
 current_counts as (
+    {#- A journey is in the stage of its open spell: the stage of its latest event with one. -#}
     select
         stage_key,
         count(*) as journeys_in_stage_count
-    from latest_events
-    where recency_rank = 1
+    from stage_spells
+    where is_current_spell
     group by stage_key
 ),
 

@@ -1,0 +1,97 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_scoped_journeys() }}",
+    )
+}}
+{#- What became of each journey after it entered each forward stage: whether it moved on to
+    a forward stage, how soon at the soonest, and whether it reached the won stage.
+    funnel_conversion_by_cohort counts these per cohort group, without going through every
+    stage entry again on every run. The conversion window is not applied here but in the
+    mart (against the soonest move on), so a change to the reporting_windows seed shows on
+    the next run.
+
+    Incremental like the journey facts: a row depends on its own journey's stage entries
+    alone, so the journeys int_journeys_scoped re-derives this run are deleted (pre-hook)
+    and derived again in full, and the result equals a full refresh. -#}
+with
+
+all_stage_entries as (
+    select * from {{ ref('fct_journey_stage_entries') }}
+),
+
+roles as (
+    select * from {{ ref('int_stage_roles') }}
+),
+
+stage_entries as (
+    select
+        all_stage_entries.journey_key,
+        all_stage_entries.stage_key,
+        all_stage_entries.entered_at,
+        all_stage_entries.next_stage_key,
+        all_stage_entries.next_stage_entered_at
+    from all_stage_entries
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
+),
+
+won_entries as (
+    select
+        stage_entries.journey_key,
+        max(stage_entries.entered_at) as won_at
+    from stage_entries
+    inner join roles
+        on stage_entries.stage_key = roles.stage_key
+    where roles.is_won_stage
+    group by stage_entries.journey_key
+),
+
+forward_entries as (
+    select
+        stage_entries.journey_key,
+        stage_entries.stage_key,
+        stage_entries.entered_at,
+        next_roles.is_forward_stage as is_moved_on,
+        case
+            when next_roles.is_forward_stage
+                then {{ days_between(
+                    'stage_entries.entered_at', 'stage_entries.next_stage_entered_at'
+                ) }}
+        end as days_to_move_on
+    from stage_entries
+    inner join roles
+        on stage_entries.stage_key = roles.stage_key
+    left join roles as next_roles
+        on stage_entries.next_stage_key = next_roles.stage_key
+    where roles.is_forward_stage
+),
+
+journey_stages as (
+    select
+        journey_key,
+        stage_key,
+        min(entered_at) as first_entered_at,
+        {{ dbt.bool_or('coalesce(is_moved_on, false)') }} as is_moved_on,
+        min(days_to_move_on) as soonest_days_to_move_on
+    from forward_entries
+    group by journey_key, stage_key
+),
+
+final as (
+    select
+        cast(journey_stages.journey_key as varchar) as journey_key,
+        cast(journey_stages.stage_key as varchar) as stage_key,
+        cast(journey_stages.is_moved_on as boolean) as is_moved_on,
+        cast(journey_stages.soonest_days_to_move_on as double) as soonest_days_to_move_on,
+        cast(coalesce(won_entries.won_at >= journey_stages.first_entered_at, false) as boolean)
+            as has_reached_won
+    from journey_stages
+    left join won_entries
+        on journey_stages.journey_key = won_entries.journey_key
+)
+
+select * from final
+
+-- depends_on: {{ ref('int_journeys_scoped') }}
