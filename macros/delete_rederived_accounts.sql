@@ -17,6 +17,7 @@
             and journey_accounts.journey_key in (
                 select scoped.journey_key from {{ scoped }} as scoped
             )
+            and {{ derived_this_run('journey_accounts.derived_at') }}
     {%- endset -%}
     {{ return(accounts) }}
 {%- endmacro %}

@@ -34,7 +34,7 @@ content_touches as (
         all_journey_events.journey_key,
         all_journey_events.occurred_at
     from all_journey_events
-    {{ join_scoped_journeys('all_journey_events.journey_key') }}
+    {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
     where all_journey_events.is_touch and all_journey_events.content_id is not null
 ),
 

@@ -28,7 +28,7 @@ stage_changes as (
         all_journey_events.stage_key,
         all_journey_events.occurred_at
     from all_journey_events
-    {{ join_scoped_journeys('all_journey_events.journey_key') }}
+    {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
     where
         all_journey_events.stage_key is not null
         and (
