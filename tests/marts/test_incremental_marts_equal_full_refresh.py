@@ -39,12 +39,18 @@ INCREMENTAL_MARTS = {
     "marts.dim_people": "person_key",
     "quality.handoff_responses": "handoff_event_id",
     "marts.journey_cohorts": "journey_key",
+    "intermediate.int_journeys_clocked": "journey_key",
+    "intermediate.int_rule_evaluations_settled": "rule_key, entity_id",
+    # Measured to the end of the data on every run, from the incremental models above.
+    "marts.stalled_journeys": "journey_key",
+    "quality.rule_evaluations": "evaluation_id",
     "intermediate.int_identities_resolved": "identifier_type, identifier_value",
 }
 # The first drop holds back some opportunities' creations (they arrive late), so the
 # opportunity integrity tests rightly fail on it; they are left out here.
 BUILD = ["build", "--select", "+stage_attribution", "+stage_sla_clocks", "+dim_people",
-         "+handoff_responses", "+journey_cohorts", "--indirect-selection", "cautious",
+         "+handoff_responses", "+journey_cohorts", "+stalled_journeys", "+rule_evaluations",
+         "--indirect-selection", "cautious",
          "--exclude", "test_type:unit", "assert_opportunity_events_known",
          "assert_deals_won_after_journey_start"]  # fmt: skip
 # The event-log tests an incremental run scopes to the events loaded since the last build.
