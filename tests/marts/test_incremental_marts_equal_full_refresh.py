@@ -46,6 +46,8 @@ INCREMENTAL_MARTS = {
     "quality.rule_evaluations": "evaluation_id",
     "intermediate.int_identities_resolved": "identifier_type, identifier_value",
 }
+# Fewer rows than the default on this small sample: only journeys past an SLA now.
+MIN_ROWS = {"marts.stalled_journeys": 20}
 # The first drop holds back some opportunities' creations (they arrive late), so the
 # opportunity integrity tests rightly fail on it; they are left out here.
 BUILD = ["build", "--select", "+stage_attribution", "+stage_sla_clocks", "+dim_people",
@@ -122,7 +124,7 @@ def test_incremental_marts_equal_a_full_refresh(incremental_and_full):
     assert scoped > 0 and not full_build, "the second build was not incremental"
     for table, order in INCREMENTAL_MARTS.items():
         expected = _rows(full, table, order)
-        assert len(expected) > 50, table
+        assert len(expected) > MIN_ROWS.get(table, 50), table
         assert _rows(incremental, table, order) == expected, table
     # A late event gave a contact an earlier first email: the contact and the cookie linked
     # through it were resolved again.
