@@ -3,10 +3,8 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_scoped_journeys() }}",
-            "{% if is_incremental() %}delete from {{ this }} where not is_answered{% endif %}",
-        ],
+        pre_hook="{{ delete_scoped_journeys() }}",
+        post_hook="{{ remeasure_running_clocks('answered_at', 'due_at') }}",
     )
 }}
 {#- Every handoff of a lead from marketing to sales, and how sales answered it.
@@ -15,12 +13,11 @@
     rejects it (moves it out through a reason). The lead met the lead rule at the handoff
     when the journey was then in the handed-off stage or a later one that is not an exit.
 
-    Incremental: an answered handoff depends only on its own journey, so it is re-derived
-    only when int_journeys_scoped re-derives the journey (first pre-hook); an unanswered
-    one depends on the end of the data too (due, breached, hours over the SLA), so every
-    unanswered handoff is deleted (second pre-hook) and measured again on every run. The
-    run derives the journeys with a handoff that has no row (those two kinds) and inserts
-    exactly the missing handoffs, so each handoff is inserted once. -#}
+    Incremental by journey: every column but the verdict (is_due, is_sla_breached,
+    hours_over_sla) depends only on the handoff's own journey, so a run deletes and derives
+    again the journeys int_journeys_scoped re-derives (pre-hook). An unanswered handoff's
+    verdict also depends on the end of the data, which moves without an event of its own, so
+    every unanswered handoff is measured again to the end of the data (post-hook). -#}
 with
 
 all_journey_events as not materialized (
@@ -48,27 +45,30 @@ lead_rule as (
 ),
 
 {% if is_incremental() -%}
-previous_handoffs as not materialized (
-    select * from {{ this }}
-),
-
-journeys_missing_handoffs as (
-    select distinct all_journey_events.journey_key
-    from all_journey_events
-    inner join event_type_roles as handoff_types
-        on all_journey_events.event_type = handoff_types.event_type
-    where
-        handoff_types.is_handoff
-        and all_journey_events.event_id not in (
-            select previous_handoffs.handoff_event_id from previous_handoffs
-        )
+scoped_journeys as (
+    select * from {{ ref('int_journeys_scoped') }}
 ),
 
 journey_events as (
-    select all_journey_events.*
+    {#- The events of this run's journeys, read by two steps below: kept once, with only
+        the columns they read. -#}
+    select
+        all_journey_events.event_id,
+        all_journey_events.journey_key,
+        all_journey_events.person_key,
+        all_journey_events.account_key,
+        all_journey_events.journey_cycle,
+        all_journey_events.event_sequence_number,
+        all_journey_events.event_type,
+        all_journey_events.occurred_at,
+        all_journey_events.owner_id,
+        all_journey_events.stage_key,
+        all_journey_events.fit_score,
+        all_journey_events.engagement_score,
+        all_journey_events.reason
     from all_journey_events
-    inner join journeys_missing_handoffs
-        on all_journey_events.journey_key = journeys_missing_handoffs.journey_key
+    inner join scoped_journeys
+        on all_journey_events.journey_key = scoped_journeys.journey_key
 ),
 {%- else -%}
     journey_events as (
@@ -218,12 +218,6 @@ final as (
         {{ hours_between('handed_off_at', 'answered_at') }} as response_hours,
         {{ sla_verdict('answered_at', 'due_at', 'data_as_of') }}
     from measured
-    {%- if is_incremental() %}
-    where
-        handoff_event_id not in (
-            select previous_handoffs.handoff_event_id from previous_handoffs
-        )
-    {%- endif %}
 )
 
 select * from final

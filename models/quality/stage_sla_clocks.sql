@@ -3,10 +3,11 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_scoped_journeys() }}",
-            "{% if is_incremental() %}delete from {{ this }} where left_at is null{% endif %}",
-        ],
+        pre_hook="{{ delete_scoped_journeys() }}",
+        post_hook="{{ remeasure_running_clocks(
+            'left_at', 'due_at',
+            {'hours_in_stage': hours_between('entered_at', 'data_end.data_as_of')}
+        ) }}",
     )
 }}
 {#- Every entry into a stage whose SLA is clocked from the stage entry (stage_slas without
@@ -14,11 +15,11 @@
     SLA. A journey still in the stage breaks it once the SLA has run out by the end of the
     data.
 
-    Incremental: a clock that has stopped (the journey left the stage) depends only on its
-    own journey, so it is re-derived only when int_journeys_scoped re-derives the journey;
-    a clock still running depends on the end of the data too (hours in stage, due,
-    breached), so every running clock is deleted (second pre-hook) and measured again on
-    every run. Each entry is inserted once: its journey is in scope, or it is still open. -#}
+    Incremental by journey: every column but the measures (hours_in_stage and the verdict)
+    depends only on the entry's own journey, so a run deletes and derives again the
+    journeys int_journeys_scoped re-derives (pre-hook). A clock still running is measured to
+    the end of the data, which moves without an event of its own, so every running clock is
+    measured again on every run (post-hook; hours_in_stage as below, left_at being null). -#}
 with
 
 all_stage_entries as not materialized (
@@ -33,11 +34,8 @@ scoped_journeys as (
 stage_entries as (
     select all_stage_entries.*
     from all_stage_entries
-    where
-        all_stage_entries.next_stage_entered_at is null
-        or all_stage_entries.journey_key in (
-            select scoped_journeys.journey_key from scoped_journeys
-        )
+    inner join scoped_journeys
+        on all_stage_entries.journey_key = scoped_journeys.journey_key
 ),
 {%- else -%}
     stage_entries as (
