@@ -69,6 +69,9 @@ journey_events as (
     from all_journey_events
     inner join scoped_journeys
         on all_journey_events.journey_key = scoped_journeys.journey_key
+    {#- The facts of the journeys in scope were written this run: the stamp lets the scan
+        skip the older row groups. #}
+    where {{ derived_this_run('all_journey_events.derived_at') }}
 ),
 {%- else -%}
     journey_events as (
