@@ -188,8 +188,14 @@ def _build_copy(
         )
         con.execute(f"create schema if not exists serving.{quote_identifier(schema)}")
         views = {t: sql for t, sql in _views(con, source_db, schema).items() if t in tables}
-        prints = {t: fingerprint(con, source[t]) for t in tables}
-        unchanged = _unchanged(con, source_db, schema, prints, views)
+        counts = {t: _row_count(con, source[t]) for t in tables}
+        prints = _same_content(con, source_db, schema, source, counts)
+        same = set(prints)
+        # Kept: tables holding what the warehouse holds, and views defined as there (they
+        # read the served tables, so they show the new rows once those are written).
+        served_views = _views(con, "serving", schema)
+        unchanged = {t for t in same if t not in views}
+        unchanged |= {t for t, sql in views.items() if served_views.get(t) == sql}
         _drop_all_but(con, schema, unchanged)
         for table in (t for t in tables if t not in unchanged and t not in views):
             _copy_table(con, source_db, schema, table, source[table], target[table])
@@ -205,8 +211,11 @@ def _build_copy(
         copy.rewritten += [t for t in views if t not in unchanged]
         for table in tables:
             parquet = snapshot / f"{table}.parquet"
-            reused = _write_parquet(con, target[table], prints[table], previous_parquet, parquet)
-            copy.files[table], copy.counts[table] = parquet, prints[table][0]
+            held = None
+            if table in same and previous_parquet is not None:
+                held = (previous_parquet / parquet.name, prints[table])
+            reused = _write_parquet(con, target[table], parquet, held)
+            copy.files[table], copy.counts[table] = parquet, counts[table]
             state = "view" if table in views else "copied"
             state = "carried over" if table in unchanged and table not in views else state
             log(
@@ -218,32 +227,43 @@ def _build_copy(
     return copy
 
 
-def _unchanged(
+def _row_count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    (count,) = con.execute(f"select count(*) from {relation}").fetchone()  # type: ignore[misc]
+    return int(count)
+
+
+def _same_content(
     con: duckdb.DuckDBPyConnection,
     source_db: str,
     schema: str,
-    prints: dict[str, tuple[int, int]],
-    views: dict[str, str],
-) -> set[str]:
-    """The marts the staged file already serves as the warehouse holds them: a view with the
-    warehouse's definition, or a table with the same columns and fingerprint."""
-    served_views = _views(con, "serving", schema)
-    served_tables = {
+    source: dict[str, str],
+    counts: dict[str, int],
+) -> dict[str, tuple[int, int]]:
+    """The marts the staged file serves (table or view) with the warehouse's columns,
+    descriptions and fingerprint, read before anything is written again, with that
+    fingerprint. Rows are hashed only where the row counts agree."""
+    served = {
         name
         for (name,) in con.execute(
             "select table_name from duckdb_tables() "
+            "where database_name = 'serving' and schema_name = ? union all "
+            "select view_name from duckdb_views() "
             "where database_name = 'serving' and schema_name = ?",
-            [schema],
+            [schema, schema],
         ).fetchall()
     }
-    same = {t for t, sql in views.items() if served_views.get(t) == sql}
-    for table in (t for t in prints if t not in views and t in served_tables):
-        served = f"serving.{quote_identifier(schema)}.{quote_identifier(table)}"
+    same = {}
+    for table, count in counts.items():
+        served_table = f"serving.{quote_identifier(schema)}.{quote_identifier(table)}"
         if (
-            _columns(con, source_db, schema, table) == _columns(con, "serving", schema, table)
-            and fingerprint(con, served) == prints[table]
+            table not in served
+            or _columns(con, source_db, schema, table) != _columns(con, "serving", schema, table)
+            or _row_count(con, served_table) != count
         ):
-            same.add(table)
+            continue
+        held = fingerprint(con, source[table])
+        if fingerprint(con, served_table) == held:
+            same[table] = held
     return same
 
 
@@ -288,22 +308,26 @@ def _create_view(con: duckdb.DuckDBPyConnection, sql: str) -> bool:
     return True
 
 
+def _parquet_holds(
+    con: duckdb.DuckDBPyConnection, parquet: Path, relation: str, expected: tuple[int, int]
+) -> bool:
+    """The Parquet file has the relation's column names and fingerprint."""
+    scan = f"read_parquet({quote_literal(parquet)})"
+    names = [con.sql(f"select * from {source}").columns for source in (scan, relation)]
+    return names[0] == names[1] and fingerprint(con, scan) == expected
+
+
 def _write_parquet(
     con: duckdb.DuckDBPyConnection,
     relation: str,
-    expected: tuple[int, int],
-    previous: Path | None,
     parquet: Path,
+    held: tuple[Path, tuple[int, int]] | None,
 ) -> bool:
-    """Write the relation's Parquet file, or link the previous snapshot's when that holds
-    the same content (True). Checked on the file itself: a publication stopped between
-    switching the database and the link leaves the two apart."""
-    old = previous / parquet.name if previous is not None else None
-    if (
-        old is not None
-        and old.exists()
-        and fingerprint(con, f"read_parquet({quote_literal(old)})") == expected
-    ):
+    """Write the relation's Parquet file, or link the previous snapshot's file `held` names
+    when that has the fingerprint `held` gives (True). Checked on the file itself: a
+    publication stopped between switching the database and the link leaves the two apart."""
+    old, expected = held if held is not None else (None, (0, 0))
+    if old is not None and old.exists() and _parquet_holds(con, old, relation, expected):
         try:
             os.link(old, parquet)  # snapshots are never written after publication
         except OSError:

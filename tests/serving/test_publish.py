@@ -213,6 +213,15 @@ def test_a_change_that_keeps_the_row_count_is_written_again(warehouse: Path, tmp
     assert ("p1", 9) in parquet_rows(folder, "dim_people")
     assert served_rows(publication.database, "dim_stages") == [("lead", 1)]
 
+    with duckdb.connect(str(warehouse)) as con:  # the same values under another name
+        con.execute("alter table marts.dim_stages rename column stage_order to stage_rank")
+    publication = publish_marts(warehouse, folder, ["dim_people", "dim_stages"])
+    assert publication.rewritten == ["dim_stages"]
+    parquet = folder / PARQUET_LINK / "dim_stages.parquet"
+    assert duckdb.sql(f"select * from '{parquet}'").columns == ["stage_key", "stage_rank"]
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        assert con.sql("select * from marts.dim_stages").columns == ["stage_key", "stage_rank"]
+
 
 def test_a_stale_parquet_file_is_never_carried_over(warehouse: Path, tmp_path: Path):
     """A publication stopped between switching the database and the Parquet link leaves
