@@ -214,10 +214,12 @@ def validate_table(
     docs_dir: Path | None = None,
     batch_rows: int = tables.BATCH_ROWS,
 ) -> SuiteOutcome:
-    """Validate the table a suite reads, in the given warehouse, `batch_rows` rows at a time."""
+    """Validate the table a suite reads, in the given warehouse, `batch_rows` rows at a time:
+    the whole table, or on the event log the rows loaded since the last build (`loads_scope`)."""
     with tables.connect(database) as con:
-        batches = tables.table_batches(con, spec, batch_rows)
-        return validate_batches(spec, batches, tables.table_rows(con, spec), docs_dir)
+        scope = tables.loads_scope(con, spec)
+        batches = tables.table_batches(con, spec, batch_rows, scope)
+        return validate_batches(spec, batches, tables.table_rows(con, spec, scope), docs_dir)
 
 
 def docs_dir_beside(database: Path) -> Path:

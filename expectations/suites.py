@@ -33,6 +33,10 @@ class SuiteSpec:
     copies_of: tuple[str, ...] = ()
     # SQL filter for the only rows the expectations look at (all have a matching row_condition).
     where: str = ""
+    # The column recording when a row was loaded, on an append-only log: the suite then
+    # checks the rows loaded since the journey facts were last built (expectations/tables.py
+    # `loads_scope`), and every row while there are none.
+    loaded_at_column: str = ""
 
     def suite(self) -> gx.ExpectationSuite:
         return gx.ExpectationSuite(name=self.name, expectations=self.build())
@@ -174,6 +178,7 @@ def suite_specs() -> list[SuiteSpec]:
             sql=raw_events_sql(stream),
             build=lambda stream=stream: raw_events_expectations(stream),
             copies_of=("event_id",),
+            loaded_at_column="_loaded_at",
         )
         for stream in sorted({row["stream"] for row in seeds.event_catalog().values()})
     ]

@@ -4,10 +4,18 @@ Only the columns the suite's expectations name are read, only the rows its `wher
 keeps, and at most `batch_rows` rows are in memory at once. Uniqueness cannot be judged
 one batch at a time, so DuckDB counts the copies of each value over the whole table first
 and every batch carries that count (`<column>_copies`).
+
+A suite on the raw event log (`loaded_at_column`) checks the rows loaded since the journey
+facts were last built, as the dbt tests of the log do (macros/written_this_run.sql): the
+raw suites block the build, so those are the rows no passing run has checked, and a failed
+run leaves them to be checked again. Copies are still counted over the whole log, and the
+old rows sharing a value with a new row are checked with them. With no journey facts yet,
+or `FUNNEL_GX_CHECK_ALL_LOADS` set, every row is checked.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,29 +61,80 @@ def expectation_columns(spec: SuiteSpec) -> set[str]:
     return names - derived - {""}
 
 
-def suite_sql(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
-    """The suite's table narrowed to the columns it reads and the rows it looks at. A column
-    the table lacks is left out, so its expectation errors in GX as on the whole table."""
+# The journey facts whose newest load marks what a passing build has seen (as
+# int_event_loads_scoped reads them); both must exist, as for dbt.
+JOURNEY_FACTS = ("marts.fct_customer_journey", "marts.fct_journey_stage_entries")
+CHECK_ALL_LOADS = "FUNNEL_GX_CHECK_ALL_LOADS"
+
+
+def loads_scope(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
+    """SQL predicate on the suite's rows loaded since the journey facts were last built;
+    `true` for a suite not on the log, before the facts exist, or when every load is to be
+    checked (`FUNNEL_GX_CHECK_ALL_LOADS`)."""
+    if not spec.loaded_at_column or os.environ.get(CHECK_ALL_LOADS, "").lower() in ("1", "true"):
+        return "true"
+    tables = {
+        f"{schema}.{name}"
+        for schema, name in con.execute(
+            "select schema_name, table_name from duckdb_tables()"
+        ).fetchall()
+    }
+    if not tables.issuperset(JOURNEY_FACTS):
+        return "true"
+    (loaded_after,) = con.execute(f"select max(loaded_at) from {JOURNEY_FACTS[0]}").fetchone()  # type: ignore[misc]
+    if loaded_after is None:
+        return "true"
+    # A literal, so DuckDB skips the row groups of the log loaded before it.
+    return f"{spec.loaded_at_column} > cast('{loaded_after.isoformat()}' as timestamp)"
+
+
+def _sql_values(values: object) -> str:
+    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)  # type: ignore[attr-defined]
+
+
+def rows_checked(spec: SuiteSpec, scope: str, duplicated: dict[str, dict]) -> str:
+    """The rows in scope, and the rows sharing a duplicated value with them (every copy of
+    a repeated value fails, as on the whole table)."""
+    shared = [
+        f"{column} in ({_sql_values(values)})" for column, values in duplicated.items() if values
+    ]
+    return " or ".join([f"({scope})", *shared])
+
+
+def suite_sql(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, checked: str = "true") -> str:
+    """The suite's table narrowed to the columns it reads and the rows it looks at (those
+    `checked` keeps, of those its `where` keeps). A column the table lacks is left out, so
+    its expectation errors in GX as on the whole table."""
     needed = expectation_columns(spec)
     columns = [c for c in con.sql(spec.sql).columns if c in needed]
-    where = f" where {spec.where}" if spec.where else ""
-    return f"select {', '.join(columns)} from ({spec.sql}) as suite_table{where}"
+    where = f" and ({spec.where})" if spec.where else ""
+    return f"select {', '.join(columns)} from ({spec.sql}) as suite_table where ({checked}){where}"
 
 
-def table_rows(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> int:
-    """Rows of the whole table (before `where`): what the suite guards."""
-    (count,) = con.execute(f"select count(*) from ({spec.sql}) as suite_table").fetchone()  # type: ignore[misc]
+def table_rows(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, checked: str = "true") -> int:
+    """Rows of the table the suite guards (before `where`): all, or those `checked` keeps."""
+    (count,) = con.execute(  # type: ignore[misc]
+        f"select count(*) from ({spec.sql}) as suite_table where {checked}"
+    ).fetchone()
     return int(count)
 
 
-def duplicated_values(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> dict[str, dict]:
-    """Per copies_of column, the values more than one row of the table holds, with counts."""
+def duplicated_values(
+    con: duckdb.DuckDBPyConnection, spec: SuiteSpec, scope: str = "true"
+) -> dict[str, dict]:
+    """Per copies_of column, the values more than one row of the whole table holds, with
+    counts: of the values rows in `scope` hold."""
     found: dict[str, dict] = {}
     present = con.sql(spec.sql).columns
     for column in (c for c in spec.copies_of if c in present):
+        in_scope = (
+            ""
+            if scope == "true"
+            else f"and {column} in (select {column} from ({spec.sql}) as new_rows where {scope})"
+        )
         rows = con.execute(
             f"select {column}, count(*) from ({spec.sql}) as suite_table "
-            f"where {column} is not null group by all having count(*) > 1"
+            f"where {column} is not null {in_scope} group by all having count(*) > 1"
         ).fetchall()
         found[column] = dict(rows)
     return found
@@ -99,12 +158,16 @@ def frame_duplicates(frame: pd.DataFrame, spec: SuiteSpec) -> dict[str, dict]:
 
 
 def table_batches(
-    con: duckdb.DuckDBPyConnection, spec: SuiteSpec, batch_rows: int = BATCH_ROWS
+    con: duckdb.DuckDBPyConnection,
+    spec: SuiteSpec,
+    batch_rows: int = BATCH_ROWS,
+    scope: str = "true",
 ) -> Iterator[pd.DataFrame]:
-    """The suite's rows in table order, `batch_rows` at a time, each batch indexed by the
-    rows' positions in the whole result (so GX names failing rows as for one DataFrame)."""
-    duplicated = duplicated_values(con, spec)
-    result = con.execute(suite_sql(con, spec))
+    """The suite's rows in table order (those `scope` keeps, and the rows sharing a
+    duplicated value with them), `batch_rows` at a time, each batch indexed by the rows'
+    positions in the whole result (so GX names failing rows as for one DataFrame)."""
+    duplicated = duplicated_values(con, spec, scope)
+    result = con.execute(suite_sql(con, spec, rows_checked(spec, scope, duplicated)))
     offset = 0
     while True:
         chunk = result.fetch_df_chunk(max(1, batch_rows // VECTOR_ROWS))

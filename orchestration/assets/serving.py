@@ -70,6 +70,7 @@ def publication_metadata(publication: Publication) -> dict[str, dg.MetadataValue
         "serving_database": dg.MetadataValue.path(str(publication.database)),
         "parquet_folder": dg.MetadataValue.path(str(publication.parquet_dir)),
         "tables": dg.MetadataValue.int(len(publication.row_counts)),
+        "rewritten": dg.MetadataValue.json(publication.rewritten),
         "rows": dg.MetadataValue.int(sum(publication.row_counts.values())),
         "size_mb": dg.MetadataValue.float(round(publication.size_bytes / 1e6, 3)),
         "storage_version": dg.MetadataValue.text(STORAGE_VERSION),
@@ -105,7 +106,8 @@ def publication_metadata(publication: Publication) -> dict[str, dg.MetadataValue
         f"{STORAGE_VERSION} storage format so DuckDB 1.x clients open it, and as one Parquet "
         "file per mart under `parquet/`. Built under a temporary name and swapped in "
         "atomically after each successful run: readers never block the pipeline and always "
-        "see a complete version."
+        "see a complete version. Marts whose content did not change are carried over from "
+        "the previous version; a mart kept as a view over served marts is served as that view."
     ),
     check_specs=[
         dg.AssetCheckSpec(

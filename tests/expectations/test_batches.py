@@ -173,3 +173,80 @@ def test_a_table_without_event_id_errors_rather_than_passes(tmp_path: Path) -> N
     outcome = validate_table(spec("raw_sales_events_integrity"), database, batch_rows=7)
     (unique,) = [o for o in outcome.outcomes if o.rule_key == "event_id_unique"]
     assert not unique.success and unique.error
+
+
+def write_journey_facts(database: Path, loaded_at: datetime) -> None:
+    """Journey facts as the last build left them: their newest event loaded at `loaded_at`."""
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema marts")
+        for table in ("fct_customer_journey", "fct_journey_stage_entries"):
+            con.execute(f"create table marts.{table} as select ? as loaded_at", [loaded_at])
+
+
+def daily_sales_rows() -> list[dict[str, object]]:
+    """8 events loaded by an earlier run (a negative amount, a duplicated id among them)
+    and 4 loaded since (a negative amount, one repeating an old id)."""
+    types = rules.stream_event_types("sales")
+    with_amount = next(t for t in types if "amount" in seeds.required_fields(t))
+    later = LOADED_AT + timedelta(days=1)
+    old = [sales_event(f"old-{n}", types[n % len(types)]) for n in range(8)]
+    old[2] = sales_event("old-neg", with_amount, amount=-1.0)
+    old[5] = sales_event("old-dup", types[0])
+    old[6] = sales_event("old-dup", types[1])
+    new = [sales_event(f"new-{n}", types[n % len(types)], _loaded_at=later) for n in range(4)]
+    new[1] = sales_event("new-neg", with_amount, amount=-2.0, _loaded_at=later)
+    new[3] = sales_event("old-4", types[0], _loaded_at=later)
+    return old + new
+
+
+def test_raw_suite_checks_the_loads_since_the_last_build(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    write_raw_sales(database, daily_sales_rows())
+    write_journey_facts(database, LOADED_AT)
+    outcome = validate_table(spec("raw_sales_events_integrity"), database, batch_rows=2)
+    assert outcome.row_count == 4  # the rows loaded since
+    assert outcome.failing_rows_by_rule() == {
+        "event_id_unique": 2,  # the new copy of old-4, and the old row it repeats
+        "event_type_in_catalog": 0,
+        "occurred_at_in_range": 0,
+        "required_fields_present": 0,
+        "amount_non_negative": 1,  # new-neg; old-neg passed an earlier build
+    }
+    samples = {o.rule_key: o.sample for o in outcome.failed}
+    assert samples == {"event_id_unique": ["old-4", "old-4"], "amount_non_negative": ["new-neg"]}
+    assert outcome.blocks
+
+
+def test_raw_suite_checks_every_load_before_a_build_or_when_asked(
+    tmp_path: Path, monkeypatch
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    write_raw_sales(database, daily_sales_rows())
+    everything = {
+        "event_id_unique": 4,  # old-dup twice, old-4 twice
+        "event_type_in_catalog": 0,
+        "occurred_at_in_range": 0,
+        "required_fields_present": 0,
+        "amount_non_negative": 2,
+    }
+    suite = spec("raw_sales_events_integrity")
+    first = validate_table(suite, database, batch_rows=5)  # no journey facts yet
+    assert (first.row_count, first.failing_rows_by_rule()) == (12, everything)
+    write_journey_facts(database, LOADED_AT)
+    monkeypatch.setenv("FUNNEL_GX_CHECK_ALL_LOADS", "true")
+    asked = validate_table(suite, database, batch_rows=5)
+    assert (asked.row_count, asked.failing_rows_by_rule()) == (12, everything)
+
+
+def test_raw_suite_passes_when_the_bad_rows_were_loaded_before_the_last_build(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    rows = [r for r in daily_sales_rows() if r["_loaded_at"] == LOADED_AT]
+    rows.append(sales_event("new-ok", rules.stream_event_types("sales")[0],
+                            _loaded_at=LOADED_AT + timedelta(hours=1)))  # fmt: skip
+    write_raw_sales(database, rows)
+    write_journey_facts(database, LOADED_AT)
+    outcome = validate_table(spec("raw_sales_events_integrity"), database, batch_rows=5)
+    assert outcome.success
+    assert outcome.row_count == 1

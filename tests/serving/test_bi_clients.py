@@ -96,6 +96,11 @@ def test_duckdb_1x_cli_opens_the_serving_copy_but_not_the_warehouse(serving: Pat
     assert counted.returncode == 0, counted.stderr
     expected = warehouse.scalar("select count(*) from marts.fct_customer_journey")
     assert int(counted.stdout.splitlines()[-1]) == expected
+    # The served view unnests its touches with functions a 1.x client has.
+    credits = duckdb_1x_cli(serving, "select count(*) from marts.stage_attribution")
+    assert credits.returncode == 0, credits.stderr
+    expected = warehouse.scalar("select count(*) from marts.stage_attribution")
+    assert int(credits.stdout.splitlines()[-1]) == expected
     # The warehouse itself is in DuckDB 2.0's format, which a 1.x client cannot open.
     refused = duckdb_1x_cli(warehouse.database, "select 1")
     assert refused.returncode != 0

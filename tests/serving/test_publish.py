@@ -127,3 +127,129 @@ def test_a_failed_publication_leaves_the_last_one_untouched(warehouse: Path, tmp
     leftovers = [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     assert len(list((folder / PARQUET_SNAPSHOTS).iterdir())) == 1
+
+
+def add_touches(path: Path, touches: int) -> None:
+    """A table mart and a view mart over it that expands each touch into two credits."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create or replace table marts.touches as "
+            "select 't' || range as touch_id, [range, range * 10] as credits from range(?)",
+            [touches],
+        )
+        con.execute(
+            "create or replace view marts.credits as "
+            "select touch_id, unnest(credits) as credit from marts.touches"
+        )
+
+
+def served_rows(database: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(f"select * from marts.{table} order by all").fetchall()
+
+
+def parquet_rows(folder: Path, table: str) -> list[tuple]:
+    return duckdb.sql(
+        f"select * from '{folder / PARQUET_LINK / table}.parquet' order by all"
+    ).fetchall()
+
+
+def test_a_view_over_served_marts_is_served_as_that_view(warehouse: Path, tmp_path: Path):
+    add_touches(warehouse, touches=3)
+    folder = tmp_path / "serving"
+    publication = publish_marts(warehouse, folder, ["touches", "credits"])
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        served_views = con.execute("select view_name from duckdb_views() where not internal")
+        assert served_views.fetchall() == [("credits",)]
+    expected = sorted((f"t{n}", credit) for n in range(3) for credit in (n, n * 10))
+    assert served_rows(publication.database, "credits") == expected
+    assert parquet_rows(folder, "credits") == expected  # the expanded rows, as before
+    assert publication.row_counts == {"touches": 3, "credits": 6}
+
+
+def test_a_view_reading_what_is_not_served_is_copied_as_a_table(warehouse: Path, tmp_path: Path):
+    add_touches(warehouse, touches=2)
+    publication = publish_marts(warehouse, tmp_path / "serving", ["credits"])
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        assert con.execute("select table_name from duckdb_tables()").fetchall() == [("credits",)]
+    assert len(served_rows(publication.database, "credits")) == 4
+
+
+def test_only_changed_marts_are_written_again(warehouse: Path, tmp_path: Path):
+    add_touches(warehouse, touches=3)
+    folder = tmp_path / "serving"
+    marts = ["dim_people", "dim_stages", "touches", "credits"]
+    first = publish_marts(warehouse, folder, marts)
+    assert sorted(first.rewritten) == sorted(marts)
+    stages_parquet = (folder / PARQUET_LINK / "dim_stages.parquet").resolve()
+
+    make_warehouse(warehouse, people=7)  # dim_people grows; dim_stages is rebuilt, the same
+    add_touches(warehouse, touches=4)
+    second = publish_marts(warehouse, folder, marts)
+    # The view's definition did not change: it is kept, and reads the new touches.
+    assert sorted(second.rewritten) == ["dim_people", "touches"]
+    assert people_count(second.database) == 7
+    assert served_rows(second.database, "dim_stages") == [("lead",)]
+    assert len(served_rows(second.database, "credits")) == 8
+    assert len(parquet_rows(folder, "credits")) == 8
+    assert len(parquet_rows(folder, "dim_people")) == 7
+    # The unchanged mart's Parquet file is the previous snapshot's, linked.
+    assert (folder / PARQUET_LINK / "dim_stages.parquet").samefile(stages_parquet)
+
+    third = publish_marts(warehouse, folder, marts)
+    assert third.rewritten == []
+    assert people_count(third.database) == 7
+
+
+def test_a_change_that_keeps_the_row_count_is_written_again(warehouse: Path, tmp_path: Path):
+    folder = tmp_path / "serving"
+    publish_marts(warehouse, folder, ["dim_people", "dim_stages"])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.dim_people set score = 9 where person_key = 'p1'")
+        con.execute("alter table marts.dim_stages add column stage_order integer default 1")
+    publication = publish_marts(warehouse, folder, ["dim_people", "dim_stages"])
+    assert sorted(publication.rewritten) == ["dim_people", "dim_stages"]
+    assert ("p1", 9) in served_rows(publication.database, "dim_people")
+    assert ("p1", 9) in parquet_rows(folder, "dim_people")
+    assert served_rows(publication.database, "dim_stages") == [("lead", 1)]
+
+    with duckdb.connect(str(warehouse)) as con:  # the same values under another name
+        con.execute("alter table marts.dim_stages rename column stage_order to stage_rank")
+    publication = publish_marts(warehouse, folder, ["dim_people", "dim_stages"])
+    assert publication.rewritten == ["dim_stages"]
+    parquet = folder / PARQUET_LINK / "dim_stages.parquet"
+    assert duckdb.sql(f"select * from '{parquet}'").columns == ["stage_key", "stage_rank"]
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        assert con.sql("select * from marts.dim_stages").columns == ["stage_key", "stage_rank"]
+
+
+def test_a_stale_parquet_file_is_never_carried_over(warehouse: Path, tmp_path: Path):
+    """A publication stopped between switching the database and the Parquet link leaves
+    the served file newer than the Parquet snapshot: each is checked on its own."""
+    folder = tmp_path / "serving"
+    publish_marts(warehouse, folder, ["dim_people"])
+    make_warehouse(warehouse, people=6)
+    stale_link = (folder / PARQUET_LINK).resolve()
+    publish_marts(warehouse, folder, ["dim_people"])
+    link = folder / PARQUET_LINK
+    link.unlink()
+    link.symlink_to(stale_link.relative_to(folder), target_is_directory=True)
+    assert len(parquet_rows(folder, "dim_people")) == 5  # the stopped state
+
+    publication = publish_marts(warehouse, folder, ["dim_people"])
+    assert publication.rewritten == []  # the served file already holds the 6 rows
+    assert len(parquet_rows(folder, "dim_people")) == 6
+
+
+def test_descriptions_changed_alone_are_published(warehouse: Path, tmp_path: Path):
+    folder = tmp_path / "serving"
+    publish_marts(warehouse, folder, ["dim_people"])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("comment on column marts.dim_people.score is 'Lead score.'")
+    publication = publish_marts(warehouse, folder, ["dim_people"])
+    assert publication.rewritten == ["dim_people"]
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        (comment,) = con.execute(
+            "select comment from duckdb_columns() where column_name = 'score'"
+        ).fetchone()
+    assert comment == "Lead score."
