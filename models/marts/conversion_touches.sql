@@ -35,19 +35,10 @@ all_journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-{% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-{%- endif %}
-
 stage_entries as (
     select all_stage_entries.*
     from all_stage_entries
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
-    {%- endif %}
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
 
 journey_events as (
@@ -64,13 +55,7 @@ journey_events as (
         all_journey_events.channel,
         all_journey_events.content_id
     from all_journey_events
-    {% if is_incremental() -%}
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
-    {#- The facts of the journeys in scope were written this run: the stamp lets the scan
-        skip the older row groups. #}
-    where {{ derived_this_run('all_journey_events.derived_at') }}
-    {%- endif %}
+    {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
 
 roles as (

@@ -45,10 +45,6 @@ lead_rule as (
 ),
 
 {% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-
 journey_events as (
     {#- The events of this run's journeys, read by two steps below: kept once, with only
         the columns they read. -#}
@@ -67,11 +63,7 @@ journey_events as (
         all_journey_events.engagement_score,
         all_journey_events.reason
     from all_journey_events
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
-    {#- The facts of the journeys in scope were written this run: the stamp lets the scan
-        skip the older row groups. #}
-    where {{ derived_this_run('all_journey_events.derived_at') }}
+    {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
 {%- else -%}
     journey_events as (

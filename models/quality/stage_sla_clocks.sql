@@ -27,15 +27,10 @@ all_stage_entries as not materialized (
 ),
 
 {% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-
 stage_entries as (
     select all_stage_entries.*
     from all_stage_entries
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
 {%- else -%}
     stage_entries as (

@@ -21,10 +21,6 @@ all_journey_events as not materialized (
 ),
 
 {% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-
 journey_events as (
     {#- The events of this run's journeys, read by three steps below: kept once, with only
         the columns they read. -#}
@@ -37,11 +33,7 @@ journey_events as (
         all_journey_events.stage_entered_at,
         all_journey_events.owner_id
     from all_journey_events
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
-    {#- The facts of the journeys in scope were written this run: the stamp lets the scan
-        skip the older row groups. #}
-    where {{ derived_this_run('all_journey_events.derived_at') }}
+    {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
 {%- else -%}
     journey_events as not materialized (

@@ -30,23 +30,17 @@ all_journey_events as not materialized (
 ),
 
 {% if is_incremental() -%}
-scoped_journeys as (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-
 handoffs as (
     {#- This run's journeys, each read by several steps below: kept once. -#}
     select all_handoffs.*
     from all_handoffs
-    inner join scoped_journeys
-        on all_handoffs.journey_key = scoped_journeys.journey_key
+    {{ join_scoped_journeys('all_handoffs.journey_key') }}
 ),
 
 stage_entries as (
     select all_stage_entries.*
     from all_stage_entries
-    inner join scoped_journeys
-        on all_stage_entries.journey_key = scoped_journeys.journey_key
+    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
 
 journey_events as (
@@ -61,8 +55,7 @@ journey_events as (
         all_journey_events.opportunity_id,
         all_journey_events.amount
     from all_journey_events
-    inner join scoped_journeys
-        on all_journey_events.journey_key = scoped_journeys.journey_key
+    {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
 {%- else -%}
     handoffs as not materialized (
