@@ -4,7 +4,8 @@
     and model. Sums of credits and revenue over months give the all-time totals exactly.
 
     Summed straight from conversion_touches, one sum per entry of its credit list (entry n
-    is the n-th key of the attribution_models seed, as conversion_touches writes it), and
+    is the n-th key of the attribution_models seed, as conversion_touches writes it; each
+    sum is labelled with the key its entries carry), and
     only the few hundred sums are unnested into one row per model: the same exact decimal
     sums as grouping stage_attribution, without expanding every touch into a row per model
     first (at 10M events, 36M rows). -#}
@@ -22,10 +23,10 @@ grouped as (
         channel,
         count(*) as credited_touches_count,
         [
-            {%- for model_key in model_keys %}
+            {%- for _ in model_keys %}
             {%- set credit = 'attribution_credits[' ~ loop.index ~ ']' %}
             {
-                'attribution_model_key': '{{ model_key }}',
+                'attribution_model_key': any_value({{ credit }}.attribution_model_key),
                 'credited_conversions': sum({{ credit }}.attribution_credit),
                 'attributed_revenue_usd': sum({{ credit }}.attributed_revenue_usd)
             },

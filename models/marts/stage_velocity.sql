@@ -42,7 +42,7 @@ current_counts as (
         stage_key,
         count(*) as journeys_in_stage_count
     from stage_spells
-    where is_current_spell
+    where spell_end_date is null
     group by stage_key
 ),
 

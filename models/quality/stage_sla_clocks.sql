@@ -26,17 +26,11 @@ all_stage_entries as not materialized (
     select * from {{ ref('fct_journey_stage_entries') }}
 ),
 
-{% if is_incremental() -%}
 stage_entries as (
     select all_stage_entries.*
     from all_stage_entries
     {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
-{%- else -%}
-    stage_entries as (
-        select * from all_stage_entries
-    ),
-{%- endif %}
 
 journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}

@@ -43,8 +43,7 @@ spells as (
         journey_key,
         stage_key,
         occurred_at,
-        lead(occurred_at) over journey_order as next_change_occurred_at,
-        lead(event_sequence_number) over journey_order is null as is_current_spell
+        lead(occurred_at) over journey_order as next_change_occurred_at
     from stage_changes
     window journey_order as (partition by journey_key order by event_sequence_number)
 ),
@@ -55,8 +54,7 @@ final as (
         cast(journey_key as varchar) as journey_key,
         cast(stage_key as varchar) as stage_key,
         cast(occurred_at as date) as spell_start_date,
-        cast(next_change_occurred_at as date) as spell_end_date,
-        cast(is_current_spell as boolean) as is_current_spell
+        cast(next_change_occurred_at as date) as spell_end_date
     from spells
 )
 
