@@ -25,17 +25,30 @@ journey_facts as (
 new_event_journeys as (
     select distinct events.journey_key
     from events
-    where {{ loaded_this_run('events.loaded_at') }}
+    where
+        {{ loaded_this_run('events.loaded_at') }}
+        and {{ derived_this_run('events.derived_at') }}
+),
+
+rederived_events as (
+    {#- An event can only have changed journeys if it was derived again since the facts
+        were built; the stamp lets DuckDB read only those row groups, instead of joining
+        every event to every previous fact. #}
+    select
+        events.event_id,
+        events.journey_key
+    from events
+    inner join new_event_journeys
+        on events.journey_key = new_event_journeys.journey_key
+    where {{ derived_this_run('events.derived_at') }}
 ),
 
 journeys_that_lost_events as (
     select distinct journey_facts.journey_key
     from journey_facts
-    inner join events
-        on journey_facts.event_id = events.event_id
-    inner join new_event_journeys
-        on events.journey_key = new_event_journeys.journey_key
-    where journey_facts.journey_key <> events.journey_key
+    inner join rederived_events
+        on journey_facts.event_id = rederived_events.event_id
+    where journey_facts.journey_key <> rederived_events.journey_key
 ),
 
 scoped as (
