@@ -30,7 +30,11 @@ entering_events as (
         journey_events.account_key,
         journey_events.is_sales_sourced
     from journey_events
-    where journey_events.event_id in (select entries.event_id from entries)
+    where
+        journey_events.event_id in (select entries.event_id from entries)
+        {#- The entries are this run's journeys, whose events this run wrote: the stamp
+            spares the scan every older row group of the facts. #}
+        and {{ derived_this_run('journey_events.derived_at') }}
 ),
 
 sequenced as (
