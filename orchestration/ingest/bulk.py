@@ -10,7 +10,7 @@ table stores them and its check result, nothing else.
   line it cannot read; so where a file's rows are as many as its lines and form one run of
   row ids, a row's line number is its offset in that run (`_bulk_rows`).
 - A file whose counts differ (blank lines) takes the line-by-line path
-  (`readers.stage_jsonl_lines`).
+  (`readers.jsonl_file_lines`).
 - A record that fails a check is marked (`FAILED`, or `UNREAD` for a line the reader could
   not read); only those few lines are read again, from the bytes, and classified with
   their reason and detail.
@@ -61,7 +61,12 @@ def _read_sql(
     files: Sequence[BatchFile], fields: tuple[str, ...], cases: list[tuple[str, str, str]]
 ) -> str:
     sources = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
-    staged = ", ".join(f"{expression} as {name}" for name, _, expression in staged_columns(fields))
+    # The reader has already parsed `properties` (typed JSON) and written it back as
+    # normalised JSON text, so it is not parsed and written a second time.
+    staged = ", ".join(
+        f"{'properties' if name == STORED_AS['properties'] else expression} as {name}"
+        for name, _, expression in staged_columns(fields)
+    )
     values = ", ".join(f"s.{STORED_AS.get(f, f)} as {f}" for f in fields)
     return f"""
         create or replace temp table {_BULK} as
