@@ -108,7 +108,8 @@ def read_jsonl_bulk(
     cases: list[tuple[str, str, str]],
 ) -> BulkRead:
     """Read `files` at once into `_bulk`; the records that pass every check are the view
-    `_bulk_rows(file_index, line_number, <fields as stored>)`.
+    `_bulk_rows(file_index, line_number, row_key, <fields as stored>)`, where `row_key` is
+    its row id in `_bulk`.
 
     If the reader gives up on the input (e.g. a line over its object size limit), nothing
     is read this way and every file takes the line-by-line path.
@@ -136,7 +137,8 @@ def read_jsonl_bulk(
     if not numbered:
         con.execute(
             f"create or replace temp view {BULK_ROWS} as select cast(null as integer) as "
-            f"file_index, cast(null as bigint) as line_number, * from ("
+            f"file_index, cast(null as bigint) as line_number, cast(null as bigint) as "
+            f"row_key, * from ("
             f"select {', '.join(_typed_nulls(fields))}) limit 0"
         )
         return result
@@ -153,6 +155,7 @@ def read_jsonl_bulk(
         select
             {by_read(batch_index, "integer")} as file_index,
             b.rowid - {by_read(first_rowid, "bigint")} + 1 as line_number,
+            b.rowid as row_key,
             b.* exclude (file_index)
         from {_BULK} as b
     """
@@ -166,7 +169,7 @@ def read_jsonl_bulk(
     con.execute(
         f"""
         create or replace temp view {BULK_ROWS} as
-        select file_index, line_number, {", ".join(fields)}
+        select file_index, line_number, row_key, {", ".join(fields)}
         from ({numbered_rows})
         where outcome = {PASSED} and file_index is not null
         """
