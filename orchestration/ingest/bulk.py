@@ -10,7 +10,7 @@ table stores them and its check result, nothing else.
   line it cannot read; so where a file's rows are as many as its lines and form one run of
   row ids, a row's line number is its offset in that run (`_bulk_rows`).
 - A file whose counts differ (blank lines) takes the line-by-line path
-  (`readers.stage_jsonl_lines`).
+  (`readers.jsonl_file_lines`).
 - A record that fails a check is marked (`FAILED`, or `UNREAD` for a line the reader could
   not read); only those few lines are read again, from the bytes, and classified with
   their reason and detail.
@@ -32,6 +32,12 @@ from orchestration.ingest.validation import (
     reason_sql,
 )
 
+# read_json's largest record, which also sizes its read buffers (DuckDB's default is 16 MB).
+# The reader hands out its rows one buffer at a time, and keeping them in order copies the
+# rows of a buffer smaller than a row group once more: larger buffers save that copy (10M
+# history: about 1.5 CPU seconds, 100 MB more peak memory). A longer record makes the
+# reader give up, and the batch loads line by line.
+MAX_RECORD_BYTES = 64 << 20
 PASSED = 0
 FAILED = -1
 UNREAD = -2
@@ -61,7 +67,12 @@ def _read_sql(
     files: Sequence[BatchFile], fields: tuple[str, ...], cases: list[tuple[str, str, str]]
 ) -> str:
     sources = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
-    staged = ", ".join(f"{expression} as {name}" for name, _, expression in staged_columns(fields))
+    # The reader has already parsed `properties` (typed JSON) and written it back as
+    # normalised JSON text, so it is not parsed and written a second time.
+    staged = ", ".join(
+        f"{'properties' if name == STORED_AS['properties'] else expression} as {name}"
+        for name, _, expression in staged_columns(fields)
+    )
     values = ", ".join(f"s.{STORED_AS.get(f, f)} as {f}" for f in fields)
     return f"""
         create or replace temp table {_BULK} as
@@ -73,7 +84,7 @@ def _read_sql(
                 {staged}
             from read_json(
                 {sources}, format = 'newline_delimited', columns = {jsonl_columns(fields)},
-                ignore_errors = true
+                ignore_errors = true, maximum_object_size = {MAX_RECORD_BYTES}
             )
         ),
         timed as (
@@ -103,7 +114,8 @@ def read_jsonl_bulk(
     cases: list[tuple[str, str, str]],
 ) -> BulkRead:
     """Read `files` at once into `_bulk`; the records that pass every check are the view
-    `_bulk_rows(file_index, line_number, <fields as stored>)`.
+    `_bulk_rows(file_index, line_number, row_key, <fields as stored>)`, where `row_key` is
+    its row id in `_bulk`.
 
     If the reader gives up on the input (e.g. a line over its object size limit), nothing
     is read this way and every file takes the line-by-line path.
@@ -131,7 +143,8 @@ def read_jsonl_bulk(
     if not numbered:
         con.execute(
             f"create or replace temp view {BULK_ROWS} as select cast(null as integer) as "
-            f"file_index, cast(null as bigint) as line_number, * from ("
+            f"file_index, cast(null as bigint) as line_number, cast(null as bigint) as "
+            f"row_key, * from ("
             f"select {', '.join(_typed_nulls(fields))}) limit 0"
         )
         return result
@@ -148,6 +161,7 @@ def read_jsonl_bulk(
         select
             {by_read(batch_index, "integer")} as file_index,
             b.rowid - {by_read(first_rowid, "bigint")} + 1 as line_number,
+            b.rowid as row_key,
             b.* exclude (file_index)
         from {_BULK} as b
     """
@@ -161,7 +175,7 @@ def read_jsonl_bulk(
     con.execute(
         f"""
         create or replace temp view {BULK_ROWS} as
-        select file_index, line_number, {", ".join(fields)}
+        select file_index, line_number, row_key, {", ".join(fields)}
         from ({numbered_rows})
         where outcome = {PASSED} and file_index is not null
         """

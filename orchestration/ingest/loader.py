@@ -43,10 +43,11 @@ from orchestration.ingest.readers import (
     RAW_RECORDS,
     STAGED,
     BatchFile,
+    JsonLine,
     create_staged,
+    failed_lines,
     raw_records,
-    stage_failed_lines,
-    stage_into,
+    stage_json_lines,
     stage_whole_file,
 )
 from orchestration.ingest.scan import file_sha256, scan_file
@@ -295,14 +296,17 @@ def _stage_rest(
     for file_index, line_number, unread in bulk.failed_lines:
         failed.setdefault(file_index, []).append((line_number, unread))
     whole = []
+    # The failed lines of every file are staged together: one statement, not one per file.
+    lines: list[JsonLine] = []
     for file in files:
         if file.index in bulk.rows_read:
             if file.index in failed:
-                stage_failed_lines(con, file.scan, failed[file.index], fields)
-                stage_into(con, file.index, fields)
+                lines += failed_lines(file.index, file.scan, failed[file.index], fields)
         else:
             stage_whole_file(con, file, fields)
             whole.append(file.index)
+    if lines:
+        stage_json_lines(con, lines, fields)
     if not whole:
         return {}
     return dict(

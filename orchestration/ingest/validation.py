@@ -255,18 +255,21 @@ BATCH_ROWS = "_batch_rows"
 def create_batch_rows(
     con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], bulk_rows: str, staged_files: list[int]
 ) -> None:
-    """`_batch_rows(file_index, line_number, <fields as stored>)`: every record of the batch
-    that passed the checks: the bulk-read ones, and the staged ones of `staged_files`."""
+    """`_batch_rows(file_index, line_number, row_key, <fields as stored>)`: every record of
+    the batch that passed the checks: the bulk-read ones, and the staged ones of
+    `staged_files`. `row_key` identifies the record: its row id in the bulk table, or
+    minus one minus its row id in `_staged`. A join on it alone lets DuckDB filter the bulk
+    table's scan by row id, so only the rows joined are read."""
     values = ", ".join(
         f"{value} as {f}" for f, value in zip(fields, _stored_values(fields, "s"), strict=True)
     )
     con.execute(
         f"""
         create or replace temp view {BATCH_ROWS} as
-        select file_index, line_number, {", ".join(fields)}
+        select file_index, line_number, row_key, {", ".join(fields)}
         from {bulk_rows}
         union all
-        select s.file_index, s.line_number, {values}
+        select s.file_index, s.line_number, -1 - s.rowid as row_key, {values}
         from {STAGED} as s
         anti join {ROW_VERDICTS} as v
             on s.file_index = v.file_index and s.line_number = v.line_number
@@ -286,8 +289,8 @@ def classify_collisions(
     Content hashes are computed only for event_ids that collide.
     """
     con.execute(
-        f"create or replace temp table {_BATCH_KEYS} as select file_index, line_number, "
-        f"event_id, hash(event_id) as id_hash from {BATCH_ROWS}"
+        f"create or replace temp table {_BATCH_KEYS} as select row_key, event_id, "
+        f"hash(event_id) as id_hash from {BATCH_ROWS}"
     )
     con.execute(
         f"create or replace temp table {_BATCH_REPEATS} as select id_hash "
@@ -304,14 +307,14 @@ def classify_collisions(
         f"""
         create or replace temp table {_COLLIDED} as
         with keys as (
-            select k.file_index, k.line_number
+            select k.row_key
             from {_BATCH_KEYS} as k
             where k.id_hash in (select r.id_hash from {_BATCH_REPEATS} as r)
                 or k.event_id in (select g.event_id from {_LOGGED} as g)
         )
         select b.file_index, b.line_number, b.event_id, b.event_type, {stored} as event_hash
         from {BATCH_ROWS} as b
-        semi join keys as k on b.file_index = k.file_index and b.line_number = k.line_number
+        semi join keys as k on b.row_key = k.row_key
         """
     )
     con.execute(

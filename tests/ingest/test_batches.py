@@ -275,3 +275,27 @@ def test_a_batch_of_csv_and_jsonl_files_numbers_each_file_on_its_own(tmp_path: P
         ("marketing/b.jsonl", 2, "malformed_record"),
         ("marketing/c.jsonl", 1, "malformed_record"),
     ]
+
+
+def test_properties_are_stored_as_normalised_json_by_either_path(tmp_path: Path):
+    """The bulk reader keeps the JSON text its parser wrote; the line-by-line path (a file
+    with a blank line) normalises the text itself. Both store the same, worked out by hand:
+    no spaces, numbers as the parser writes them, escapes decoded, duplicate keys kept."""
+    written = (
+        b'{"a": 1.0, "h": 1E5, "big": 123456789012345678901234567890, '
+        b'"s": "\\u00e9 \\"q\\" \\/", "n": [1, 2 , {"f": null}], "dup": 1, "dup": 2}'
+    )
+    stored = (
+        '{"a":1.0,"h":100000.0,"big":123456789012345678901234567890,'
+        '"s":"é \\"q\\" /","n":[1,2,{"f":null}],"dup":1,"dup":2}'
+    )
+    record = json.dumps(view("p1"))[:-1].encode() + b', "properties": ' + written + b"}"
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "bulk.jsonl", [record])
+    write_jsonl(landing / "marketing" / "lines.jsonl", [b"", record.replace(b"p1", b"p2")])
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    assert table(
+        warehouse,
+        "select event_id, cast(properties as varchar) from raw.marketing_events order by 1",
+    ) == [("p1", stored), ("p2", stored)]
