@@ -62,7 +62,7 @@ new_identifiers as (
 ),
 
 touched_journeys as materialized (
-    {#- Materialized CTEs here and below: DuckDB would otherwise recompute them for each
+    {#- Materialized, as events below: DuckDB would otherwise recompute them for each
         reader, scanning the whole previous table every time (10M events: 64 s -> 15 s).
         An event with an email is in that email's journey (its person, 'email:' || email
         as int_identities_resolved names it), so emails need no scan: the scan reads three
@@ -84,7 +84,8 @@ touched_journeys as materialized (
     where new_identifiers.identifier_type = 'email'
 ),
 
-rederived_events as materialized (
+rederived_events as (
+    {#- Not materialized: its one reader, events, materialises the rows once. -#}
     select
         {%- for column in event_columns %}
         previous.{{ column }},
