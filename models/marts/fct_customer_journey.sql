@@ -28,7 +28,11 @@ final as (
         cast(journey_events.event_id as varchar) as event_id,
         cast(journey_events.journey_key as varchar) as journey_key,
         cast(identified_events.journey_type as varchar) as journey_type,
-        cast(identified_events.person_key as varchar) as person_key,
+        {#- A person's journey is keyed by the person (int_events_identified). #}
+        cast(
+            case when identified_events.journey_type = 'person' then journey_events.journey_key end
+            as varchar
+        ) as person_key,
         cast(identified_events.account_key as varchar) as account_key,
         cast(identified_events.account_source as varchar) as account_source,
         cast(journey_events.is_sales_sourced as boolean) as is_sales_sourced,
