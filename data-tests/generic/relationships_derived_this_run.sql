@@ -8,7 +8,9 @@
     facts too (assert_scoped_journeys_derived_this_run), so the parent side reads only those
     row groups of the facts instead of all of them. A row pointing at a fact of a journey the
     run did not re-derive fails, as a pointer out of its own journey should. -#}
-{% test relationships_derived_this_run(model, column_name, to, field, derived_at_column='derived_at') %}
+{% test relationships_derived_this_run(
+    model, column_name, to, field, derived_at_column='derived_at'
+) %}
 
 with
 

@@ -6,7 +6,8 @@
         on_schema_change='fail',
     )
 }}
-{#- Every event that belongs to a journey, with its journey, person and account keys.
+{#- Every event that belongs to a journey, with its journey and account keys (a person's
+    journey key is its person key, so that is not stored again).
     A person-less sales event joins the journey of the person its opportunity belongs to;
     an opportunity no person is known for is its own (sales-sourced) journey. Events with
     no person and no opportunity (campaign spend) belong to no journey and are left out.
@@ -20,7 +21,8 @@
     journeys, whose people cannot have changed. The result equals a full refresh. -#}
 {%- set event_columns = adapter.get_columns_in_relation(ref('int_events_unioned'))
     | map(attribute='name') | list if is_incremental() else [] %}
-{%- set identifier_columns = ['email', 'contact_id', 'anonymous_id', 'opportunity_id'] %}
+{%- set person_identifier_columns = ['email', 'contact_id', 'anonymous_id'] %}
+{%- set identifier_columns = person_identifier_columns + ['opportunity_id'] %}
 {#- The latest load already identified, as a literal: DuckDB then reads only the row groups
     of the log loaded after it (a join to a watermark subquery read the whole log through
     the staging views). -#}
@@ -113,7 +115,7 @@ settled_opportunity_people as (
     from previous
     where
         previous.opportunity_id in (select events.opportunity_id from events)
-        and coalesce(previous.email, previous.contact_id, previous.anonymous_id) is not null
+        and coalesce(previous.{{ person_identifier_columns | join(', previous.') }}) is not null
         and previous.journey_identity not in (
             select touched_journeys.journey_identity from touched_journeys
         )
@@ -122,15 +124,21 @@ settled_opportunity_people as (
 event_identifiers as (
     select distinct identifier_value
     from events
-    unpivot (identifier_value for identifier_type in (email, contact_id, anonymous_id))
+    unpivot (
+        identifier_value for identifier_type in ({{ person_identifier_columns | join(', ') }})
+    )
+),
+
+resolved_identities as not materialized (
+    select * from {{ ref('int_identities_resolved') }}
 ),
 
 identities as materialized (
     {#- The identities of this run's events only, read once: the three lookups below
         otherwise each read all of them (10M events: 3.6M identities per lookup). -#}
-    select resolved.*
-    from {{ ref('int_identities_resolved') }} as resolved
-    where resolved.identifier_value in (
+    select resolved_identities.*
+    from resolved_identities
+    where resolved_identities.identifier_value in (
         select event_identifiers.identifier_value from event_identifiers
     )
 ),
