@@ -260,9 +260,9 @@ def markdown(results: dict) -> str:
         f"Machine: {m['cores']} cores, {m['memory_gb']} GB RAM, {m['cpu']}, {m['os']}; {versions}; "
         f"project measured: {m.get('project_measured', 'this checkout')} (repository at "
         f"{m['commit']}{' with uncommitted changes' if m['uncommitted_changes'] else ''}). "
-        f"The machine is shared: other engineers ran test suites at the same time (1-minute load "
+        f"The machine is shared, so other work may run beside a benchmark (1-minute load "
         f"average at the end: {m['load_average_at_end'][0]}; each run's load average is in "
-        "`results.json`), so absolute seconds are noisy; the ratios, whose two sides ran "
+        "`results.json`) and absolute seconds are noisy; the ratios, whose two sides ran "
         "minutes apart on the same files, are what to compare.",
         "",
     ]
