@@ -7,7 +7,7 @@ data_quality_rules seed, which decides its severity.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,8 +56,9 @@ def copies_column(column: str) -> str:
     return f"{column}_copies"
 
 
-def _sql_list(values: list[str]) -> str:
-    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+def sql_list(values: Iterable[object]) -> str:
+    """The values as a SQL list of text literals."""
+    return ", ".join("'" + str(value).replace("'", "''") + "'" for value in values)
 
 
 def _meta(rule_key: str) -> dict[str, str]:
@@ -203,7 +204,7 @@ def suite_specs() -> list[SuiteSpec]:
             sql="select event_id, event_type, cast(amount as double) as amount "
             "from marts.fct_customer_journey",
             build=journey_expectations,
-            where=f"event_type in ({_sql_list(rules.won_event_types())})",
+            where=f"event_type in ({sql_list(rules.won_event_types())})",
         ),
     ]
     return specs

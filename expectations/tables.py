@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 from great_expectations.expectations.row_conditions import Condition
 
-from expectations.suites import SuiteSpec, copies_column
+from expectations.suites import SuiteSpec, copies_column, sql_list
 from orchestration.paths import duckdb_limits
 
 VECTOR_ROWS = 2048  # DuckDB's vector size: chunks are fetched in whole vectors
@@ -88,15 +88,13 @@ def loads_scope(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
     return f"{spec.loaded_at_column} > cast('{loaded_after.isoformat()}' as timestamp)"
 
 
-def _sql_values(values: object) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)  # type: ignore[attr-defined]
-
-
 def rows_checked(spec: SuiteSpec, scope: str, duplicated: dict[str, dict]) -> str:
     """The rows in scope, and the rows sharing a duplicated value with them (every copy of
     a repeated value fails, as on the whole table)."""
+    if scope == "true":
+        return scope  # every row is checked already
     shared = [
-        f"{column} in ({_sql_values(values)})" for column, values in duplicated.items() if values
+        f"{column} in ({sql_list(values)})" for column, values in duplicated.items() if values
     ]
     return " or ".join([f"({scope})", *shared])
 

@@ -5,10 +5,10 @@
 
     Summed straight from conversion_touches, one sum per entry of its credit list (entry n
     is the n-th key of the attribution_models seed, as conversion_touches writes it; each
-    sum is labelled with the key its entries carry), and
-    only the few hundred sums are unnested into one row per model: the same exact decimal
-    sums as grouping stage_attribution, without expanding every touch into a row per model
-    first (at 10M events, 36M rows). -#}
+    sum is labelled with the key its entries carry), and only the few hundred sums are
+    unnested into one row per model: the same exact decimal sums as grouping
+    stage_attribution, without expanding every touch into a row per model first (at 10M
+    events, 36M rows). -#}
 {%- set model_keys = seed_values('attribution_models', 'attribution_model_key') %}
 with
 

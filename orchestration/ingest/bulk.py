@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from orchestration.ingest.readers import BatchFile, json_type, staged_columns
+from orchestration.ingest.readers import BatchFile, json_type, sql_literal, staged_columns
 from orchestration.ingest.tables import TYPED_COLUMNS
 from orchestration.ingest.validation import (
     CATALOG_INDEX,
@@ -45,13 +45,9 @@ BULK_ROWS = "_bulk_rows"
 _BULK = "_bulk"
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def jsonl_columns(fields: tuple[str, ...]) -> str:
     """The contract's fields as `read_json`'s explicit `columns`."""
-    return "{" + ", ".join(f"{_quote(f)}: {_quote(json_type(f))}" for f in fields) + "}"
+    return "{" + ", ".join(f"{sql_literal(f)}: {sql_literal(json_type(f))}" for f in fields) + "}"
 
 
 @dataclass
@@ -66,7 +62,7 @@ class BulkRead:
 def _read_sql(
     files: Sequence[BatchFile], fields: tuple[str, ...], cases: list[tuple[str, str, str]]
 ) -> str:
-    sources = "[" + ", ".join(_quote(str(f.path)) for f in files) + "]"
+    sources = "[" + ", ".join(sql_literal(str(f.path)) for f in files) + "]"
     # The reader has already parsed `properties` (typed JSON) and written it back as
     # normalised JSON text, so it is not parsed and written a second time.
     staged = ", ".join(

@@ -35,7 +35,8 @@ _ENCODING_ERRORS = ("INVALID ENCODING", "INVALID UNICODE")
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 
-def _quote(value: str) -> str:
+def sql_literal(value: str) -> str:
+    """The text as a SQL string literal."""
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -263,7 +264,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...
         f"""
         create or replace temp table _accepted as
         select * from read_csv(
-            {_quote(str(path))}, header = true, all_varchar = true, delim = ',',
+            {sql_literal(str(path))}, header = true, all_varchar = true, delim = ',',
             quote = '"', escape = '"', {_rejects_options()}
         )
         """
@@ -294,7 +295,7 @@ def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...
 def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str, ...]) -> str:
     """A Parquet file's rows as text fields with their row number; absent optional columns
     are null, nested properties become JSON."""
-    source = f"read_parquet({_quote(str(path))}, file_row_number = true)"
+    source = f"read_parquet({sql_literal(str(path))}, file_row_number = true)"
     present = dict(
         (row[0], row[1]) for row in con.execute(f"describe select * from {source}").fetchall()
     )
@@ -341,7 +342,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, fields: tuple[str,
 
 def _rejected_select(fields: tuple[str, ...]) -> str:
     """Rows DuckDB could not read, with the reason and the raw line as far as it is known."""
-    encoding = ", ".join(_quote(e) for e in _ENCODING_ERRORS)
+    encoding = ", ".join(sql_literal(e) for e in _ENCODING_ERRORS)
     nulls = ", ".join(f"cast(null as varchar) as {f}" for f in fields)
     return f"""
         select

@@ -19,7 +19,7 @@ from orchestration.ingest.contract import (
     always_required_fields,
     offset_timestamp_pattern,
 )
-from orchestration.ingest.readers import STAGED
+from orchestration.ingest.readers import STAGED, sql_literal
 from orchestration.seeds import (
     event_catalog,
     ingestion_limits,
@@ -36,18 +36,13 @@ CONFLICT_REASON = "conflicting_event_id"
 CATALOG_INDEX = "catalog_index"
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _requires(field: str) -> str:
     return f"requires_{field}"
 
 
 def _sql_list(values: list[str] | list[bool]) -> str:
-    return (
-        "[" + ", ".join(_quote(v) if isinstance(v, str) else str(v).lower() for v in values) + "]"
-    )
+    items = (sql_literal(v) if isinstance(v, str) else str(v).lower() for v in values)
+    return "[" + ", ".join(items) + "]"
 
 
 def catalog_index_sql(event_type: str) -> str:
@@ -55,7 +50,7 @@ def catalog_index_sql(event_type: str) -> str:
 
     An ENUM cast is one hash lookup, and unlike a join it keeps the rows in order.
     """
-    types = ", ".join(_quote(t) for t in event_catalog())
+    types = ", ".join(sql_literal(t) for t in event_catalog())
     return f"enum_code(try_cast({event_type} as enum({types}))) + 1"
 
 
@@ -74,9 +69,13 @@ def _catalog(attribute: str, fields: tuple[str, ...]) -> str:
 def _limits(loaded_at: str) -> dict[str, str]:
     limits = ingestion_limits()
     return {
-        "earliest_occurred_at": f"cast({_quote(limits['earliest_occurred_at'])} as timestamp)",
-        "future_tolerance_hours": f"cast({_quote(limits['future_tolerance_hours'])} as integer)",
-        "loaded_at": f"cast({_quote(loaded_at)} as timestamp)",
+        "earliest_occurred_at": (
+            f"cast({sql_literal(limits['earliest_occurred_at'])} as timestamp)"
+        ),
+        "future_tolerance_hours": (
+            f"cast({sql_literal(limits['future_tolerance_hours'])} as integer)"
+        ),
+        "loaded_at": f"cast({sql_literal(loaded_at)} as timestamp)",
     }
 
 
@@ -92,7 +91,7 @@ def _reason_cases(
         return _catalog(attribute, fields)
 
     limit = _limits(loaded_at)
-    file_stream = _quote(stream)
+    file_stream = sql_literal(stream)
     required = " or ".join(f"s.{f} is null" for f in always_required_fields())
     missing_base = " || ".join(
         f"case when s.{f} is null then '{f} ' else '' end" for f in always_required_fields()
@@ -150,7 +149,7 @@ def _reason_cases(
         ),
         (
             "invalid_timestamp",
-            f"not regexp_full_match(s.occurred_at, {_quote(offset_timestamp_pattern())}) "
+            f"not regexp_full_match(s.occurred_at, {sql_literal(offset_timestamp_pattern())}) "
             "or s.occurred_at_utc is null",
             "'occurred_at ' || s.occurred_at || ' is not ISO-8601 with a UTC offset'",
         ),
@@ -354,7 +353,7 @@ def classify_collisions(
             event_id,
             event_type,
             outcome,
-            case when outcome = 'conflict' then {_quote(CONFLICT_REASON)} end as reason,
+            case when outcome = 'conflict' then {sql_literal(CONFLICT_REASON)} end as reason,
             case
                 when outcome = 'conflict'
                     then 'event_id ' || event_id || ' was already loaded with different content'
@@ -377,7 +376,7 @@ def append_loadable(
     `table`, under its file's path and load id (listed by file_index)."""
 
     def by_file(values: list[str]) -> str:
-        listed = ", ".join(_quote(v) for v in values)
+        listed = ", ".join(sql_literal(v) for v in values)
         return f"[{listed}][b.file_index + 1]"
 
     con.execute(
@@ -388,7 +387,7 @@ def append_loadable(
             {by_file(file_paths)},
             b.line_number,
             {by_file(load_ids)},
-            cast({_quote(loaded_at)} as timestamp)
+            cast({sql_literal(loaded_at)} as timestamp)
         from {BATCH_ROWS} as b
         anti join {COLLISION_VERDICTS} as v
             on b.file_index = v.file_index and b.line_number = v.line_number

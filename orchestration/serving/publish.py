@@ -216,8 +216,10 @@ def _build_copy(
                 held = (previous_parquet / parquet.name, prints[table])
             reused = _write_parquet(con, target[table], parquet, held)
             copy.files[table], copy.counts[table] = parquet, counts[table]
-            state = "view" if table in views else "copied"
-            state = "carried over" if table in unchanged and table not in views else state
+            if table in as_tables or (table not in views and table not in unchanged):
+                state = "copied"
+            else:
+                state = "view" if table in views else "carried over"
             log(
                 f"{state} {schema}.{table}: {copy.counts[table]:,} rows, Parquet "
                 f"{'carried over' if reused else 'written'} ({len(copy.counts)}/{len(tables)})"
