@@ -62,13 +62,16 @@ def expectation_columns(spec: SuiteSpec) -> set[str]:
 
 
 # The journey facts whose newest load marks what a passing build has seen (as
-# int_event_loads_scoped reads them); both must exist, as for dbt.
+# int_event_loads_scoped reads them); both must exist, as for dbt. A build that finished
+# records what it saw in BUILDS_COMPLETED, which then takes precedence.
 JOURNEY_FACTS = ("marts.fct_customer_journey", "marts.fct_journey_stage_entries")
+BUILDS_COMPLETED = "intermediate.int_journey_builds_completed"
 CHECK_ALL_LOADS = "FUNNEL_GX_CHECK_ALL_LOADS"
 
 
 def loads_scope(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
-    """SQL predicate on the suite's rows loaded since the journey facts were last built;
+    """SQL predicate on the suite's rows loaded since the last finished build (as
+    int_event_loads_scoped reads it: int_journey_builds_completed, else the journey facts);
     `true` for a suite not on the log, before the facts exist, or when every load is to be
     checked (`FUNNEL_GX_CHECK_ALL_LOADS`)."""
     if not spec.loaded_at_column or os.environ.get(CHECK_ALL_LOADS, "").lower() in ("1", "true"):
@@ -81,7 +84,12 @@ def loads_scope(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
     }
     if not tables.issuperset(JOURNEY_FACTS):
         return "true"
-    (loaded_after,) = con.execute(f"select max(loaded_at) from {JOURNEY_FACTS[0]}").fetchone()  # type: ignore[misc]
+    watermark = (
+        f"select loaded_through from {BUILDS_COMPLETED} order by completed_run_at desc limit 1"
+        if BUILDS_COMPLETED in tables
+        else f"select max(loaded_at) from {JOURNEY_FACTS[0]}"
+    )
+    (loaded_after,) = con.execute(watermark).fetchone()  # type: ignore[misc]
     if loaded_after is None:
         return "true"
     # A literal, so DuckDB skips the row groups of the log loaded before it.

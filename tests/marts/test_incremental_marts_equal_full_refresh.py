@@ -65,11 +65,13 @@ ROLLUP_MARTS = {
 ROLLUP_MARTS_SELECTED = [f"+{table.split('.')[1]}" for table in ROLLUP_MARTS]
 # Fewer rows than the default on this small sample: only journeys past an SLA now.
 MIN_ROWS = {"marts.stalled_journeys": 20}
+# Every incremental mart and the record of a finished build, which the next build reads.
 # The first drop holds back some opportunities' creations (they arrive late), so the
 # opportunity integrity tests rightly fail on it; they are left out here.
 BUILD = ["build", "--select", "+stage_attribution", "+stage_sla_clocks", "+dim_people",
          "+handoff_responses", "+journey_cohorts", "+stalled_journeys", "+rule_evaluations",
-         *ROLLUP_MARTS_SELECTED, "--indirect-selection", "cautious",
+         *ROLLUP_MARTS_SELECTED, "+int_journey_builds_completed",
+         "--indirect-selection", "cautious",
          "--exclude", "test_type:unit", "assert_opportunity_events_known",
          "assert_deals_won_after_journey_start"]  # fmt: skip
 # The event-log tests an incremental run scopes to the events loaded since the last build.
@@ -161,6 +163,7 @@ def test_incremental_marts_equal_a_full_refresh(incremental_and_full):
     incremental, full = incremental_and_full
     scoped, full_build = _scope(incremental)
     assert scoped > 0 and not full_build, "the second build was not incremental"
+    assert not _follows_unfinished_build(incremental)
     for table, order in INCREMENTAL_MARTS.items():
         expected = _rows(full, table, order)
         assert len(expected) > MIN_ROWS.get(table, 50), table
@@ -194,6 +197,44 @@ def test_rollup_marts_equal_a_full_refresh_after_late_events(incremental_and_ful
         expected = _rounded_rows(full, table, order)
         assert len(expected) > 5, table
         assert _rounded_rows(incremental, table, order) == expected, table
+
+
+def _follows_unfinished_build(database: Path) -> bool:
+    """Whether the last build found the journey facts replaced by a build that did not finish."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        sql = "select follows_unfinished_build from intermediate.int_event_loads_scoped"
+        return con.execute(sql).fetchone()[0]
+
+
+def _rows_as_loaded_elsewhere(database: Path, table: str, order: str) -> list[tuple]:
+    """The rows, doubles rounded, without the load time a warehouse loaded on its own has."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        columns = con.execute(f"select * from {table} limit 0").description
+        select = ", ".join(
+            f"round({name}, 6)" if kind == "DOUBLE" else name
+            for name, kind, *_ in columns
+            if name != "last_loaded_at"
+        )
+        return con.execute(f"select {select} from {table} order by {order}").fetchall()
+
+
+@pytest.mark.slow
+def test_a_build_after_an_interrupted_one_brings_every_mart_up_to_date(incremental_and_full):
+    # A run that rebuilt the journey facts and stopped before the marts (a failed test, a
+    # killed process) must leave nothing stale: the next build derives the journeys that run
+    # touched again, everywhere.
+    incremental, full = incremental_and_full
+    interrupted = incremental.parent / "interrupted.duckdb"
+    shutil.copyfile(incremental.parent / "first_drop.duckdb", interrupted)
+    load_all(interrupted, incremental.parent / "landing")
+    dbt(["build", "--select", "+fct_customer_journey", "+fct_journey_stage_entries",
+         *BUILD[BUILD.index("--indirect-selection"):]], interrupted)  # fmt: skip
+    assert not _follows_unfinished_build(interrupted)  # the build before it had finished
+    dbt(BUILD, interrupted)
+    assert _follows_unfinished_build(interrupted)
+    for table, order in {**INCREMENTAL_MARTS, **ROLLUP_MARTS}.items():
+        expected = _rows_as_loaded_elsewhere(full, table, order)
+        assert _rows_as_loaded_elsewhere(interrupted, table, order) == expected, table
 
 
 @pytest.mark.slow
@@ -314,3 +355,20 @@ def test_event_log_tests_check_new_events_and_leave_old_ones_to_a_full_build(
     assert "assert_amounts_non_negative" in failed
     assert "assert_event_ids_unique_across_streams" in failed
     assert any(name.startswith("relationships_stg_marketing__events_event_type") for name in failed)
+
+
+def _model_names(selector: str, database: Path) -> set[str]:
+    result = dbt(["--quiet", "ls", "--resource-type", "model", "--select", selector, "--output",
+                  "name"], database)  # fmt: skip
+    return set(result.stdout.split())
+
+
+def test_builds_completed_waits_for_every_incremental_model(tmp_path: Path):
+    # A build is recorded as finished only once every incremental model is rebuilt: one left
+    # out of int_journey_builds_completed's dependencies would keep stale rows after a build
+    # that stopped before it.
+    database = tmp_path / "ls.duckdb"
+    incremental = _model_names("config.materialized:incremental", database)
+    upstream = _model_names("+int_journey_builds_completed", database)
+    assert {"fct_customer_journey", "conversion_touches", "dim_accounts"} <= incremental
+    assert incremental - {"int_journey_builds_completed"} <= upstream

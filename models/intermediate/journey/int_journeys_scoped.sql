@@ -1,9 +1,11 @@
 {#- Which journeys this run (re)derives. On a first or full build: every journey. On an
-    incremental build: the journeys with events loaded since the journey fact table was
-    last built, plus the journeys that lost events to them because a new event stitched
-    two identities together. Everything downstream of this model in the journey chain
-    derives only these journeys, and the incremental marts replace only their rows, so a
-    daily run costs what the day's new events cost. -#}
+    incremental build: the journeys with events loaded since the last finished build, plus
+    the journeys that lost events to them because a new event stitched two identities
+    together, plus, after a build that replaced the journey facts and stopped before the
+    models downstream, that build's journeys (union_scope_of_unfinished_build). Everything
+    downstream of this model in the journey chain derives only these journeys, and the
+    incremental marts replace only their rows, so a daily run costs what the day's new
+    events cost. -#}
 {%- set previous_facts = previous_journey_facts() -%}
 {%- set full_build = previous_facts is none -%}
 with
@@ -55,6 +57,7 @@ scoped as (
     select journey_key from new_event_journeys
     union
     select journey_key from journeys_that_lost_events
+    {{- union_scope_of_unfinished_build('journey_key') }}
 ),
 {% endif %}
 
