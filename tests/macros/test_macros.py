@@ -63,7 +63,8 @@ select
             from ({{ forward_stage_entries() }}) as forward_entries
             group by stage_key
         ) as forward_stages
-    ) as forward_entries
+    ) as forward_entries,
+    '{{ inlined_on_full_build() }}' as full_build_hint
 """
 
 
@@ -122,6 +123,12 @@ def test_days_preceding_limits_the_window(rendered: dict):
 
 def test_last_value_ignore_nulls_carries_the_last_known_value(rendered: dict):
     assert rendered["carried"] == "a,a,c,c"
+
+
+def test_inlined_on_full_build_is_the_not_materialized_hint_outside_incremental_runs(
+    rendered: dict,
+):
+    assert rendered["full_build_hint"] == "not materialized"
 
 
 def test_forward_stage_entries_are_the_entries_into_stages_that_are_not_exits(
