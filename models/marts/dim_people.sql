@@ -21,10 +21,6 @@ journey_events as not materialized (
 ),
 
 {% if is_incremental() -%}
-scoped_journeys as not materialized (
-    select * from {{ ref('int_journeys_scoped') }}
-),
-
 previous_people as not materialized (
     select * from {{ this }}
 ),
@@ -32,18 +28,12 @@ previous_people as not materialized (
 people_in_scope as (
     select journey_events.person_key
     from journey_events
-    inner join scoped_journeys
-        on journey_events.journey_key = scoped_journeys.journey_key
-    {#- The facts of the journeys in scope were written this run: the stamp lets the scan
-        skip the older row groups. #}
-    where
-        journey_events.person_key is not null
-        and {{ derived_this_run('journey_events.derived_at') }}
+    {{ join_scoped_journeys('journey_events.journey_key', 'journey_events.derived_at') }}
+    where journey_events.person_key is not null
     union
     select previous_people.person_key
     from previous_people
-    inner join scoped_journeys
-        on previous_people.journey_key = scoped_journeys.journey_key
+    {{ join_scoped_journeys('previous_people.journey_key') }}
 ),
 
 people_events as (

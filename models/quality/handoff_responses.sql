@@ -44,8 +44,7 @@ lead_rule as (
     select * from {{ ref('lead_rule') }}
 ),
 
-{% if is_incremental() -%}
-journey_events as (
+journey_events as {{ inlined_on_full_build() }} (
     {#- The events of this run's journeys, read by two steps below: kept once, with only
         the columns they read. -#}
     select
@@ -65,11 +64,6 @@ journey_events as (
     from all_journey_events
     {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
-{%- else -%}
-    journey_events as (
-        select * from all_journey_events
-    ),
-{%- endif %}
 
 handoff_stage as (
     select * from stage_roles

@@ -137,7 +137,22 @@ def fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int
     return int(rows), int(hashes)
 
 
-def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list:
+def _description(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str
+) -> str | None:
+    """The table's or view's own description (dbt persists it as a comment)."""
+    (comment,) = con.execute(
+        "select comment from duckdb_tables() where database_name = ? and schema_name = ? "
+        "and table_name = ? union all select comment from duckdb_views() "
+        "where database_name = ? and schema_name = ? and view_name = ?",
+        [database, schema, table] * 2,
+    ).fetchone() or (None,)
+    return comment
+
+
+def _columns(
+    con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str
+) -> tuple[list[tuple], str | None]:
     """Column names, types and descriptions in order, and the table's own description."""
     columns = con.execute(
         "select column_name, data_type, comment from duckdb_columns() "
@@ -145,13 +160,7 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
         "order by column_index",
         [database, schema, table],
     ).fetchall()
-    described = con.execute(
-        "select comment from duckdb_tables() where database_name = ? and schema_name = ? "
-        "and table_name = ? union all select comment from duckdb_views() "
-        "where database_name = ? and schema_name = ? and view_name = ?",
-        [database, schema, table] * 2,
-    ).fetchall()
-    return [*columns, *described]
+    return columns, _description(con, database, schema, table)
 
 
 def _views(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> dict[str, str]:
@@ -211,10 +220,15 @@ def _build_copy(
         copy.rewritten += [t for t in views if t not in unchanged]
         for table in tables:
             parquet = snapshot / f"{table}.parquet"
-            held = None
-            if table in same and previous_parquet is not None:
-                held = (previous_parquet / parquet.name, prints[table])
-            reused = _write_parquet(con, target[table], parquet, held)
+            reused = (
+                table in prints
+                and previous_parquet is not None
+                and _carry_parquet(
+                    con, previous_parquet / parquet.name, parquet, target[table], prints[table]
+                )
+            )
+            if not reused:
+                _write_parquet(con, target[table], parquet)
             copy.files[table], copy.counts[table] = parquet, counts[table]
             if table in as_tables or (table not in views and table not in unchanged):
                 state = "copied"
@@ -319,22 +333,27 @@ def _parquet_holds(
     return names[0] == names[1] and fingerprint(con, scan) == expected
 
 
-def _write_parquet(
+def _carry_parquet(
     con: duckdb.DuckDBPyConnection,
-    relation: str,
+    old: Path,
     parquet: Path,
-    held: tuple[Path, tuple[int, int]] | None,
+    relation: str,
+    expected: tuple[int, int],
 ) -> bool:
-    """Write the relation's Parquet file, or link the previous snapshot's file `held` names
-    when that has the fingerprint `held` gives (True). Checked on the file itself: a
-    publication stopped between switching the database and the link leaves the two apart."""
-    old, expected = held if held is not None else (None, (0, 0))
-    if old is not None and old.exists() and _parquet_holds(con, old, relation, expected):
-        try:
-            os.link(old, parquet)  # snapshots are never written after publication
-        except OSError:
-            shutil.copyfile(old, parquet)
-        return True
+    """Link the previous snapshot's file `old` as `parquet` when it holds the relation's
+    columns and the fingerprint `expected` (True). Checked on the file itself: a publication
+    stopped between switching the database and the link leaves the two apart."""
+    if not (old.exists() and _parquet_holds(con, old, relation, expected)):
+        return False
+    try:
+        os.link(old, parquet)  # snapshots are never written after publication
+    except OSError:
+        shutil.copyfile(old, parquet)
+    return True
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, relation: str, parquet: Path) -> None:
+    """Write the relation's Parquet file."""
     # Rows in any order (a relation has none): DuckDB then writes the file on every thread,
     # in about half the time at 1M events.
     con.execute("set preserve_insertion_order = false")
@@ -342,18 +361,13 @@ def _write_parquet(
         con.execute(f"copy (select * from {relation}) to {quote_literal(parquet)} (format parquet)")
     finally:
         con.execute("reset preserve_insertion_order")
-    return False
 
 
 def _copy_comments(
     con: duckdb.DuckDBPyConnection, source_db: str, schema: str, table: str, target: str
 ) -> None:
     """Carry the dbt descriptions (persisted as comments) over, so BI tools show them."""
-    (table_comment,) = con.execute(
-        "select comment from duckdb_tables() "
-        "where database_name = ? and schema_name = ? and table_name = ?",
-        [source_db, schema, table],
-    ).fetchone() or (None,)
+    table_comment = _description(con, source_db, schema, table)
     if table_comment:
         con.execute(f"comment on table {target} is {quote_literal(table_comment)}")
     columns = con.execute(

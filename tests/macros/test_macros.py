@@ -1,7 +1,8 @@
 """Project macros, rendered by real dbt and evaluated by real DuckDB on literal inputs.
 
 All macros are evaluated in one `dbt show --inline` query (one dbt start-up) against the
-session warehouse copy, whose seeds the seed_value macro reads.
+session warehouse copy, whose seeds the seed_value macro reads and whose models the query
+macros (forward_stage_entries) read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.seeds import lead_rule
+from orchestration.seeds import lead_rule, stages
 from tests.conftest import BuiltWarehouse
 from tests.dbt_runner import dbt
 
@@ -54,7 +55,16 @@ select
                 union all select 4, null
             ) as carried_rows
         ) as carried_values
-    ) as carried
+    ) as carried,
+    (
+        select string_agg(stage_key || ':' || entries || ':' || is_won_stage, ',' order by stage_key)
+        from (
+            select stage_key, count(*) as entries, bool_and(is_won_stage) as is_won_stage
+            from ({{ forward_stage_entries() }}) as forward_entries
+            group by stage_key
+        ) as forward_stages
+    ) as forward_entries,
+    '{{ inlined_on_full_build() }}' as full_build_hint
 """
 
 
@@ -113,6 +123,33 @@ def test_days_preceding_limits_the_window(rendered: dict):
 
 def test_last_value_ignore_nulls_carries_the_last_known_value(rendered: dict):
     assert rendered["carried"] == "a,a,c,c"
+
+
+def test_inlined_on_full_build_is_the_not_materialized_hint_outside_incremental_runs(
+    rendered: dict,
+):
+    assert rendered["full_build_hint"] == "not materialized"
+
+
+def test_forward_stage_entries_are_the_entries_into_stages_that_are_not_exits(
+    rendered: dict, warehouse: BuiltWarehouse
+):
+    # On a full build: every journey's entries into the seed's non-exit stages, the won
+    # stage being the last of those in stage order.
+    forward = [row["stage_key"] for row in stages() if row["is_exit"] == "false"]
+    counts = dict(
+        warehouse.query(
+            "select stage_key, count(*) from marts.fct_journey_stage_entries group by stage_key"
+        )
+    )
+    assert set(counts) - set(forward), "the data must hold exit entries for the filter to show"
+    assert forward[-1] in counts, "the data must hold won entries for the flag to show"
+    expected = [
+        f"{stage}:{counts[stage]}:{str(stage == forward[-1]).lower()}"
+        for stage in sorted(forward)
+        if stage in counts
+    ]
+    assert rendered["forward_entries"].split(",") == expected
 
 
 SCOPE_INLINE = """

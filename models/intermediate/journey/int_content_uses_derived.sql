@@ -20,14 +20,6 @@ all_journey_events as (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-all_stage_entries as (
-    select * from {{ ref('fct_journey_stage_entries') }}
-),
-
-roles as (
-    select * from {{ ref('int_stage_roles') }}
-),
-
 content_touches as (
     select
         all_journey_events.content_id,
@@ -39,15 +31,7 @@ content_touches as (
 ),
 
 forward_entries as (
-    select
-        all_stage_entries.journey_key,
-        all_stage_entries.entered_at,
-        roles.is_won_stage
-    from all_stage_entries
-    inner join roles
-        on all_stage_entries.stage_key = roles.stage_key
-    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
-    where roles.is_forward_stage
+    {{ forward_stage_entries() }}
 ),
 
 journey_contents as (

@@ -20,8 +20,7 @@ all_journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-{% if is_incremental() -%}
-journey_events as (
+journey_events as {{ inlined_on_full_build() }} (
     {#- The events of this run's journeys, read by three steps below: kept once, with only
         the columns they read. -#}
     select
@@ -35,11 +34,6 @@ journey_events as (
     from all_journey_events
     {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
-{%- else -%}
-    journey_events as not materialized (
-        select * from all_journey_events
-    ),
-{%- endif %}
 
 slas as (
     select * from {{ ref('stage_slas') }}

@@ -18,54 +18,39 @@
     and derived again in full, and the result equals a full refresh. -#}
 with
 
-all_stage_entries as (
-    select * from {{ ref('fct_journey_stage_entries') }}
-),
-
 roles as (
     select * from {{ ref('int_stage_roles') }}
 ),
 
-stage_entries as (
-    select
-        all_stage_entries.journey_key,
-        all_stage_entries.stage_key,
-        all_stage_entries.entered_at,
-        all_stage_entries.next_stage_key,
-        all_stage_entries.next_stage_entered_at
-    from all_stage_entries
-    {{ join_scoped_journeys('all_stage_entries.journey_key') }}
+forward_entries as (
+    {{ forward_stage_entries() }}
 ),
 
 won_entries as (
+    {#- The won stage is a forward stage. -#}
     select
-        stage_entries.journey_key,
-        max(stage_entries.entered_at) as won_at
-    from stage_entries
-    inner join roles
-        on stage_entries.stage_key = roles.stage_key
-    where roles.is_won_stage
-    group by stage_entries.journey_key
+        journey_key,
+        max(entered_at) as won_at
+    from forward_entries
+    where is_won_stage
+    group by journey_key
 ),
 
-forward_entries as (
+moves_on as (
     select
-        stage_entries.journey_key,
-        stage_entries.stage_key,
-        stage_entries.entered_at,
+        forward_entries.journey_key,
+        forward_entries.stage_key,
+        forward_entries.entered_at,
         next_roles.is_forward_stage as is_moved_on,
         case
             when next_roles.is_forward_stage
                 then {{ days_between(
-                    'stage_entries.entered_at', 'stage_entries.next_stage_entered_at'
+                    'forward_entries.entered_at', 'forward_entries.next_stage_entered_at'
                 ) }}
         end as days_to_move_on
-    from stage_entries
-    inner join roles
-        on stage_entries.stage_key = roles.stage_key
+    from forward_entries
     left join roles as next_roles
-        on stage_entries.next_stage_key = next_roles.stage_key
-    where roles.is_forward_stage
+        on forward_entries.next_stage_key = next_roles.stage_key
 ),
 
 journey_stages as (
@@ -75,7 +60,7 @@ journey_stages as (
         min(entered_at) as first_entered_at,
         {{ dbt.bool_or('coalesce(is_moved_on, false)') }} as is_moved_on,
         min(days_to_move_on) as soonest_days_to_move_on
-    from forward_entries
+    from moves_on
     group by journey_key, stage_key
 ),
 

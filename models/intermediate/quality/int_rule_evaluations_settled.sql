@@ -29,21 +29,20 @@ all_journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-{% if is_incremental() -%}
-handoffs as (
+handoffs as {{ inlined_on_full_build() }} (
     {#- This run's journeys, each read by several steps below: kept once. -#}
     select all_handoffs.*
     from all_handoffs
     {{ join_scoped_journeys('all_handoffs.journey_key') }}
 ),
 
-stage_entries as (
+stage_entries as {{ inlined_on_full_build() }} (
     select all_stage_entries.*
     from all_stage_entries
     {{ join_scoped_journeys('all_stage_entries.journey_key') }}
 ),
 
-journey_events as (
+journey_events as {{ inlined_on_full_build() }} (
     {#- Only the columns read below. -#}
     select
         all_journey_events.event_id,
@@ -57,19 +56,6 @@ journey_events as (
     from all_journey_events
     {{ join_scoped_journeys('all_journey_events.journey_key', 'all_journey_events.derived_at') }}
 ),
-{%- else -%}
-    handoffs as not materialized (
-        select * from all_handoffs
-    ),
-
-    stage_entries as not materialized (
-        select * from all_stage_entries
-    ),
-
-    journey_events as not materialized (
-        select * from all_journey_events
-    ),
-{%- endif %}
 
 stage_roles as (
     select * from {{ ref('int_stage_roles') }}
