@@ -24,6 +24,7 @@ import pandas as pd
 from great_expectations.expectations.row_conditions import Condition
 
 from expectations.suites import SuiteSpec, copies_column, sql_list
+from orchestration.builds_completed import last_finished_build
 from orchestration.paths import duckdb_limits
 
 VECTOR_ROWS = 2048  # DuckDB's vector size: chunks are fetched in whole vectors
@@ -62,10 +63,9 @@ def expectation_columns(spec: SuiteSpec) -> set[str]:
 
 
 # The journey facts whose newest load marks what a passing build has seen (as
-# int_event_loads_scoped reads them); both must exist, as for dbt. A build that finished
-# records what it saw in BUILDS_COMPLETED, which then takes precedence.
+# int_event_loads_scoped reads them); both must exist, as for dbt. The record of the last
+# finished build (orchestration.builds_completed), when there is one, takes precedence.
 JOURNEY_FACTS = ("marts.fct_customer_journey", "marts.fct_journey_stage_entries")
-BUILDS_COMPLETED = "intermediate.int_journey_builds_completed"
 CHECK_ALL_LOADS = "FUNNEL_GX_CHECK_ALL_LOADS"
 
 
@@ -84,12 +84,12 @@ def loads_scope(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
     }
     if not tables.issuperset(JOURNEY_FACTS):
         return "true"
-    watermark = (
-        f"select loaded_through from {BUILDS_COMPLETED} order by completed_run_at desc limit 1"
-        if BUILDS_COMPLETED in tables
-        else f"select max(loaded_at) from {JOURNEY_FACTS[0]}"
-    )
-    (loaded_after,) = con.execute(watermark).fetchone()  # type: ignore[misc]
+    last = last_finished_build(con)
+    if last is not None:
+        loaded_after = last[0]
+    else:
+        sql = f"select max(loaded_at) from {JOURNEY_FACTS[0]}"
+        (loaded_after,) = con.execute(sql).fetchone()  # type: ignore[misc]
     if loaded_after is None:
         return "true"
     # A literal, so DuckDB skips the row groups of the log loaded before it.

@@ -27,3 +27,19 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The shared definitions this build reads, as text: every seed of the project with the
+    checksum of its file, by name ("name:sha256,..."). int_journey_builds_completed records
+    it; a build whose seeds differ from the last finished build's must derive every journey
+    again (assert_definitions_unchanged_since_last_build; the Dagster job adds
+    --full-refresh by the same text, orchestration/assets/dbt.py). Empty while parsing. -#}
+{% macro seed_checksums() -%}
+    {%- if not execute or 'nodes' not in graph -%}{{ return('') }}{%- endif -%}
+    {%- set seeds = [] -%}
+    {%- for node in graph.nodes.values() | sort(attribute='name') -%}
+        {%- if node.resource_type == 'seed' and node.package_name == project_name -%}
+            {%- do seeds.append(node.name ~ ':' ~ node.checksum.checksum) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(seeds | join(',')) }}
+{%- endmacro %}

@@ -1,5 +1,6 @@
 """dbt models and seeds as Dagster assets, one asset per model; dbt tests become asset checks."""
 
+import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.builds_completed import seeds_changed_since_last_build
 from orchestration.freshness import MARTS_FRESHNESS
 from orchestration.resources import (
     DBT_BUILD_ARGS,
@@ -67,14 +69,26 @@ def funnel_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
     """Seeds, models and data tests, built in dependency order with `dbt build`
-    (`DBT_BUILD_ARGS`: unit tests run in CI, not on every run).
+    (`DBT_BUILD_ARGS`: unit tests run in CI, not on every run), with `--full-refresh` when
+    the seeds changed since the last finished build.
 
     Row counts are added after dbt has exited: dagster-dbt's `fetch_row_counts()` queries
     through an in-process dbt-duckdb connection while dbt still holds the file's write lock
     (so most counts fail), and keeps that connection open afterwards, which locks every
     later step out of the warehouse.
     """
-    invocation = dbt.cli(list(DBT_BUILD_ARGS), context=context)
+    args = list(DBT_BUILD_ARGS)
+    ensure_dbt_manifest()  # the seeds may have changed since the code location loaded
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    if seeds_changed_since_last_build(warehouse.database, manifest):
+        # An incremental build would derive only the journeys with new events by the new
+        # definitions (and dbt would stop it): every journey is derived again instead.
+        context.log.warning(
+            "The seeds (shared definitions) changed since the last finished build: "
+            "rebuilding every model from the event log (--full-refresh)."
+        )
+        args.append("--full-refresh")
+    invocation = dbt.cli(args, context=context)
     events = []
     try:
         for event in invocation.stream():

@@ -2,7 +2,9 @@
 
 The expected counts follow from the seeds alone, not from the models: with a fit
 threshold above the highest fit score the fit points allow, nobody can qualify; with both
-thresholds at zero, every person qualifies the moment they become a lead.
+thresholds at zero, every person qualifies the moment they become a lead. An incremental
+build after a seed change would re-derive only the journeys with new events by the new
+rule, so it stops instead, naming the fix (`--full-refresh`).
 """
 
 from __future__ import annotations
@@ -26,17 +28,20 @@ def max_fit_score() -> int:
     return sum(best.values())
 
 
+def write_lead_rule(project: Path, fit: int, engagement: int) -> None:
+    (rule,) = read_seed("lead_rule")
+    rule.update(fit_threshold=str(fit), engagement_threshold=str(engagement))
+    with (project / "seeds" / "lead_rule.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rule))
+        writer.writeheader()
+        writer.writerow(rule)
+
+
 def rebuild_with_lead_rule(
     warehouse: BuiltWarehouse, tmp_path: Path, fit: int, engagement: int
 ) -> Path:
     project = copy_project(tmp_path / "project")
-    rule_file = project / "seeds" / "lead_rule.csv"
-    (rule,) = read_seed("lead_rule")
-    rule.update(fit_threshold=str(fit), engagement_threshold=str(engagement))
-    with rule_file.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rule))
-        writer.writeheader()
-        writer.writerow(rule)
+    write_lead_rule(project, fit, engagement)
     database = tmp_path / "warehouse.duckdb"
     shutil.copy2(warehouse.database, database)
     dbt(["build", "--full-refresh", "--select", "+fct_journey_stage_entries", "--indirect-selection", "cautious", "--exclude",
@@ -70,3 +75,29 @@ def test_zero_thresholds_make_every_lead_an_mql(warehouse: BuiltWarehouse, tmp_p
     leads = stage_journeys(database, "identification")
     assert leads == warehouse.ground_truth["journeys_reaching_stage"]["lead"]
     assert stage_journeys(database, "lead_rule") == leads
+
+
+# The build's first model and the check that reads it: enough to see the build stop.
+DEFINITIONS_CHECK = ["build", "--select", "int_event_loads_scoped",
+                     "assert_definitions_unchanged_since_last_build"]  # fmt: skip
+
+
+def test_an_incremental_build_after_a_seed_change_stops_and_names_the_fix(
+    warehouse: BuiltWarehouse, tmp_path: Path
+):
+    project = copy_project(tmp_path / "project")
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy2(warehouse.database, database)
+    dbt(DEFINITIONS_CHECK, database, project_dir=project)  # the seeds the job built with
+
+    (rule,) = read_seed("lead_rule")
+    write_lead_rule(project, int(rule["fit_threshold"]) + 1, int(rule["engagement_threshold"]))
+    with pytest.raises(AssertionError, match="assert_definitions_unchanged_since_last_build"):
+        dbt(DEFINITIONS_CHECK, database, project_dir=project)
+    with duckdb.connect(str(database), read_only=True) as con:
+        (message, then, now) = con.execute(
+            "select * from audit.assert_definitions_unchanged_since_last_build"
+        ).fetchone()
+    assert "--full-refresh" in message
+    changed = {seed for seed in now.split(",") if seed not in then.split(",")}
+    assert [seed.split(":")[0] for seed in changed] == ["lead_rule"]

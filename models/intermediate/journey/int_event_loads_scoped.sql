@@ -9,7 +9,9 @@
 
     follows_unfinished_build: the journey facts hold rows derived after the last finished
     build, so a build since replaced them and stopped before the models downstream; the
-    scope tables then keep that build's journeys in scope (union_scope_of_unfinished_build). -#}
+    scope tables then keep that build's journeys in scope (union_scope_of_unfinished_build).
+    seed_checksums_of_last_build: the seeds the last finished build read, which
+    assert_definitions_unchanged_since_last_build compares with this build's. -#}
 {%- set previous_facts = previous_journey_facts() %}
 {%- set builds_completed = journey_builds_completed() if previous_facts is not none %}
 with
@@ -20,7 +22,8 @@ scope as (
         true as is_full_build,
         cast(null as timestamp) as loaded_after,
         cast(null as timestamp) as derived_after,
-        false as follows_unfinished_build
+        false as follows_unfinished_build,
+        cast(null as varchar) as seed_checksums_of_last_build
 ),
 {%- else -%}
 journey_facts as (
@@ -40,7 +43,8 @@ scope as (
         false as is_full_build,
         loaded_through as loaded_after,
         derived_through as derived_after,
-        false as follows_unfinished_build
+        false as follows_unfinished_build,
+        cast(null as varchar) as seed_checksums_of_last_build
     from facts_watermarks
 ),
 {%- else -%}
@@ -51,7 +55,8 @@ builds_completed as (
 last_completed as (
     select
         loaded_through,
-        completed_run_at
+        completed_run_at,
+        seed_checksums
     from builds_completed
     order by completed_run_at desc
     limit 1
@@ -59,9 +64,10 @@ last_completed as (
 
 scope as (
     select
-        false as is_full_build,
         last_completed.loaded_through as loaded_after,
         last_completed.completed_run_at as derived_after,
+        last_completed.seed_checksums as seed_checksums_of_last_build,
+        false as is_full_build,
         facts_watermarks.derived_through > last_completed.completed_run_at
             as follows_unfinished_build
     from last_completed
@@ -75,7 +81,8 @@ final as (
         cast(loaded_after as timestamp) as loaded_after,
         cast(derived_after as timestamp) as derived_after,
         cast(is_full_build as boolean) as is_full_build,
-        cast(follows_unfinished_build as boolean) as follows_unfinished_build
+        cast(follows_unfinished_build as boolean) as follows_unfinished_build,
+        cast(seed_checksums_of_last_build as varchar) as seed_checksums_of_last_build
     from scope
 )
 

@@ -11,7 +11,9 @@
     tests, fails. The next run takes its watermarks from the latest row
     (int_event_loads_scoped): events loaded after it are new, rows derived after it were
     written by a build that did not finish, whose journeys are derived again
-    (union_scope_of_unfinished_build). -#}
+    (union_scope_of_unfinished_build). It also records the shared definitions (seeds) the
+    build derived them by: with other seeds, an incremental build stops
+    (assert_definitions_unchanged_since_last_build). -#}
 -- depends_on: {{ ref('int_identities_resolved') }}
 -- depends_on: {{ ref('int_events_identified') }}
 -- depends_on: {{ ref('fct_journey_stage_entries') }}
@@ -36,7 +38,8 @@ journey_facts as (
 final as (
     select
         {{ run_stamp() }} as completed_run_at,
-        max(journey_facts.loaded_at) as loaded_through
+        max(journey_facts.loaded_at) as loaded_through,
+        '{{ seed_checksums() }}' as seed_checksums
     from journey_facts
 )
 
