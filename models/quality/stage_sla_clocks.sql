@@ -45,8 +45,7 @@ stages as (
 ),
 
 data_end as (
-    select max(occurred_at) as data_as_of
-    from journey_events
+    {{ data_end() }}
 ),
 
 clocked as (
