@@ -9,10 +9,10 @@
 {%- endmacro %}
 
 {#- Post-hook of the incremental SLA clock tables: on an incremental run, measures every
-    clock still running (stopped_at null) again to the end of the data (the latest event of
-    fct_customer_journey): its sla_verdict columns and `measures` (column: expression, with
-    the end of the data as data_end.data_as_of). A running clock's other columns come from its own
-    journey, which the insert derived again if this run touched it, so only these change. -#}
+    clock still running (stopped_at null) again to the end of the data (data_end): its
+    sla_verdict columns and `measures` (column: expression, with the end of the data as
+    data_as_of). A running clock's other columns come from its own journey, which the insert
+    derived again if this run touched it, so only these change. -#}
 {% macro remeasure_running_clocks(stopped_at, due_at, measures={}) -%}
     {%- if is_incremental() -%}
         {%- set columns = _sla_verdict_columns(stopped_at, due_at, 'data_end.data_as_of') -%}
@@ -22,9 +22,7 @@
         {%- for column, expression in columns.items() %}
             {{ column }} = {{ expression }}{{ ',' if not loop.last }}
         {%- endfor %}
-        from (
-            select max(occurred_at) as data_as_of from {{ ref('fct_customer_journey') }}
-        ) as data_end
+        from ({{ data_end() }}) as data_end
         where {{ stopped_at }} is null
     {%- endif -%}
 {%- endmacro %}

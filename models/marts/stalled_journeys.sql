@@ -11,21 +11,17 @@ clocks as (
     select * from {{ ref('int_journeys_clocked') }}
 ),
 
-journey_events as not materialized (
-    select * from {{ ref('fct_customer_journey') }}
-),
-
-as_of as (
-    select max(occurred_at) as as_of_at from journey_events
+data_end as (
+    {{ data_end() }}
 ),
 
 measured as (
     select
         clocks.*,
-        as_of.as_of_at,
-        {{ hours_between('clocks.clock_started_at', 'as_of.as_of_at') }} as hours_on_clock
+        data_end.data_as_of as as_of_at,
+        {{ hours_between('clocks.clock_started_at', 'data_end.data_as_of') }} as hours_on_clock
     from clocks
-    cross join as_of
+    cross join data_end
 ),
 
 final as (

@@ -71,8 +71,7 @@ handoff_stage as (
 ),
 
 data_end as (
-    select max(occurred_at) as data_as_of
-    from all_journey_events
+    {{ data_end() }}
 ),
 
 answer_event_types as (

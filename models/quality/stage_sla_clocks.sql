@@ -1,13 +1,14 @@
+{#- hours_in_stage, once for the select below and the post-hook (where data_as_of is the
+    end of the data). dbt renders hooks apart from the model, so the hook gets it as text. -#}
+{%- set hours_in_stage = hours_between('entered_at', 'coalesce(left_at, data_as_of)') -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{{ delete_scoped_journeys() }}",
-        post_hook="{{ remeasure_running_clocks(
-            'left_at', 'due_at',
-            {'hours_in_stage': hours_between('entered_at', 'data_end.data_as_of')}
-        ) }}",
+        post_hook="{{ remeasure_running_clocks('left_at', 'due_at', "
+            ~ tojson({'hours_in_stage': hours_in_stage}) ~ ") }}",
     )
 }}
 {#- Every entry into a stage whose SLA is clocked from the stage entry (stage_slas without
@@ -19,7 +20,7 @@
     depends only on the entry's own journey, so a run deletes and derives again the
     journeys int_journeys_scoped re-derives (pre-hook). A clock still running is measured to
     the end of the data, which moves without an event of its own, so every running clock is
-    measured again on every run (post-hook; hours_in_stage as below, left_at being null). -#}
+    measured again on every run (post-hook). -#}
 with
 
 all_stage_entries as not materialized (
@@ -45,8 +46,7 @@ stages as (
 ),
 
 data_end as (
-    select max(occurred_at) as data_as_of
-    from journey_events
+    {{ data_end() }}
 ),
 
 clocked as (
@@ -94,7 +94,7 @@ final as (
         sla_hours,
         due_at,
         left_at is not null as has_left_stage,
-        {{ hours_between('entered_at', 'coalesce(left_at, data_as_of)') }} as hours_in_stage,
+        {{ hours_in_stage }} as hours_in_stage,
         {{ sla_verdict('left_at', 'due_at', 'data_as_of') }}
     from clocked
 )

@@ -199,3 +199,25 @@ def test_test_scope_is_everything_on_a_full_build_and_the_written_rows_after(
         )
     scoped = _show_row(database, SCOPE_INLINE)
     assert scoped == {"rows_in_scope": rows, "keys_in_scope": rows + 1}
+
+
+def test_data_end_is_the_latest_occurrence_of_the_journey_facts(
+    warehouse: BuiltWarehouse, tmp_path: Path
+):
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copy2(warehouse.database, database)
+    with duckdb.connect(str(database)) as con:
+        con.execute("create temp table template as from marts.fct_customer_journey limit 1")
+        con.execute("delete from marts.fct_customer_journey")
+        # Three events, out of order; each was loaded, derived and followed by a stage entry
+        # later than any of them occurred, so only occurred_at gives Mar 5 10:30.
+        for occurred_at in ("2025-01-01 09:00", "2025-03-05 10:30", "2025-02-01 23:59"):
+            con.execute(
+                "insert into marts.fct_customer_journey select * replace ("
+                " ?::timestamp as occurred_at, timestamp '2025-06-01' as next_stage_entered_at,"
+                " timestamp '2025-06-02' as loaded_at, timestamp '2025-06-03' as derived_at)"
+                " from template",
+                [occurred_at],
+            )
+    row = _show_row(database, "{{ data_end() }}")
+    assert row == {"data_as_of": "2025-03-05T10:30:00"}

@@ -62,37 +62,47 @@ owners as (
     group by journey_key
 ),
 
-clock_events as (
-    select
-        current_stages.journey_key,
-        max(journey_events.occurred_at) as clock_event_at
-    from current_stages
-    inner join slas
-        on current_stages.stage_key = slas.from_stage
-    inner join journey_events
-        on
-            current_stages.journey_key = journey_events.journey_key
-            and slas.clock_starts_event_type = journey_events.event_type
-            and current_stages.stage_entered_at <= journey_events.occurred_at
-    group by current_stages.journey_key
-),
-
-clocks as (
+current_slas as (
+    {#- The SLA of each journey's current stage, read by both steps below. -#}
     select
         current_stages.journey_key,
         current_stages.stage_key,
         current_stages.stage_entered_at,
         slas.sla_key,
         slas.sla_hours,
-        case
-            when slas.clock_starts_event_type is null then current_stages.stage_entered_at
-            else clock_events.clock_event_at
-        end as clock_started_at
+        slas.clock_starts_event_type
     from current_stages
     inner join slas
         on current_stages.stage_key = slas.from_stage
+),
+
+clock_events as (
+    select
+        current_slas.journey_key,
+        max(journey_events.occurred_at) as clock_event_at
+    from current_slas
+    inner join journey_events
+        on
+            current_slas.journey_key = journey_events.journey_key
+            and current_slas.clock_starts_event_type = journey_events.event_type
+            and current_slas.stage_entered_at <= journey_events.occurred_at
+    group by current_slas.journey_key
+),
+
+clocks as (
+    select
+        current_slas.journey_key,
+        current_slas.stage_key,
+        current_slas.stage_entered_at,
+        current_slas.sla_key,
+        current_slas.sla_hours,
+        case
+            when current_slas.clock_starts_event_type is null then current_slas.stage_entered_at
+            else clock_events.clock_event_at
+        end as clock_started_at
+    from current_slas
     left join clock_events
-        on current_stages.journey_key = clock_events.journey_key
+        on current_slas.journey_key = clock_events.journey_key
 ),
 
 final as (
