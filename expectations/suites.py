@@ -34,8 +34,8 @@ class SuiteSpec:
     # SQL filter for the only rows the expectations look at (all have a matching row_condition).
     where: str = ""
     # The column recording when a row was loaded, on an append-only log: the suite then
-    # checks the rows loaded since the journey facts were last built (expectations/tables.py
-    # `loads_scope`), and every row while there are none.
+    # checks the rows loaded since the last finished build (expectations/tables.py
+    # `loads_scope`), and every row while there is none.
     loaded_at_column: str = ""
 
     def suite(self) -> gx.ExpectationSuite:

@@ -5,8 +5,8 @@ keeps, and at most `batch_rows` rows are in memory at once. Uniqueness cannot be
 one batch at a time, so DuckDB counts the copies of each value over the whole table first
 and every batch carries that count (`<column>_copies`).
 
-A suite on the raw event log (`loaded_at_column`) checks the rows loaded since the journey
-facts were last built, as the dbt tests of the log do (macros/written_this_run.sql): the
+A suite on the raw event log (`loaded_at_column`) checks the rows loaded since the last
+finished build, as the dbt tests of the log do (macros/written_this_run.sql): the
 raw suites block the build, so those are the rows no passing run has checked, and a failed
 run leaves them to be checked again. Copies are still counted over the whole log, and the
 old rows sharing a value with a new row are checked with them. With no journey facts yet,
@@ -86,7 +86,7 @@ def loads_scope(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str:
         return "true"
     last = last_finished_build(con)
     if last is not None:
-        loaded_after = last[0]
+        loaded_after = last.last_loaded_at
     else:
         sql = f"select max(loaded_at) from {JOURNEY_FACTS[0]}"
         (loaded_after,) = con.execute(sql).fetchone()  # type: ignore[misc]

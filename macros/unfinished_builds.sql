@@ -1,18 +1,18 @@
-{#- int_journey_builds_completed, or none before a build has completed with it (a first
-    build, or a warehouse built before it existed) and on a full refresh. Read by
-    int_event_loads_scoped, which sits upstream of it, so it is looked up, not ref'd. -#}
-{% macro journey_builds_completed() -%}
+{#- A model's table as the previous build left it, looked up rather than ref'd (read by a
+    model upstream of it), or none when it does not exist, on a full refresh and while
+    parsing. -#}
+{% macro previous_build_of(model_name) -%}
     {%- if not execute or flags.FULL_REFRESH or 'nodes' not in graph -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.int_journey_builds_completed'] -%}
+    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
     {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
 {%- endmacro %}
 
 {#- The rows a scope table (int_journeys_scoped, int_accounts_scoped) held before this run,
     added to its new rows when the build that wrote them did not finish
-    (int_event_loads_scoped.follows_unfinished_build): that build replaced the journey facts
-    but not every model downstream, which would otherwise keep its old rows of those
+    (int_event_loads_scoped.is_after_unfinished_build): that build replaced the journey
+    facts but not every model downstream, which would otherwise keep its old rows of those
     journeys. `column` is the scope's key column. Nothing on a full or first build. The
     calling model declares its dependency on int_event_loads_scoped (depends_on): dbt
     does not see a ref in a branch taken only at run time. -#}
@@ -23,23 +23,36 @@
     union
     select previous.{{ column }}
     from {{ previous }} as previous
-    where (select loads.follows_unfinished_build from {{ ref('int_event_loads_scoped') }} as loads)
+    where (
+        select loads.is_after_unfinished_build from {{ ref('int_event_loads_scoped') }} as loads
+    )
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
-{#- The shared definitions this build reads, as text: every seed of the project with the
-    checksum of its file, by name ("name:sha256,..."). int_journey_builds_completed records
-    it; a build whose seeds differ from the last finished build's must derive every journey
-    again (assert_definitions_unchanged_since_last_build; the Dagster job adds
-    --full-refresh by the same text, orchestration/assets/dbt.py). Empty while parsing. -#}
+{#- The shared definitions the journey is derived by, as text: every seed upstream of
+    int_journey_builds_completed (so of some incremental model) with the checksum of its
+    file, by name ("name:sha256,..."). int_journey_builds_completed records it; a build
+    whose seeds differ from the last finished build's must derive every journey again
+    (assert_no_full_refresh_needed). Empty while parsing. -#}
 {% macro seed_checksums() -%}
     {%- if not execute or 'nodes' not in graph -%}{{ return('') }}{%- endif -%}
+    {%- set upstream = {} -%}
+    {%- do _collect_upstream('model.' ~ project_name ~ '.int_journey_builds_completed', upstream) -%}
     {%- set seeds = [] -%}
-    {%- for node in graph.nodes.values() | sort(attribute='name') -%}
-        {%- if node.resource_type == 'seed' and node.package_name == project_name -%}
-            {%- do seeds.append(node.name ~ ':' ~ node.checksum.checksum) -%}
+    {%- for unique_id in upstream if unique_id.startswith('seed.' ~ project_name ~ '.') -%}
+        {%- set node = graph.nodes[unique_id] -%}
+        {%- do seeds.append(node.name ~ ':' ~ node.checksum.checksum) -%}
+    {%- endfor -%}
+    {{ return(seeds | sort | join(',')) }}
+{%- endmacro %}
+
+{#- Adds every node upstream of `unique_id` to `found` (a dict used as a set). -#}
+{% macro _collect_upstream(unique_id, found) -%}
+    {%- for parent in graph.nodes[unique_id].depends_on.nodes -%}
+        {%- if parent in graph.nodes and parent not in found -%}
+            {%- do found.update({parent: true}) -%}
+            {%- do _collect_upstream(parent, found) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(seeds | join(',')) }}
 {%- endmacro %}

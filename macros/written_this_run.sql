@@ -88,7 +88,7 @@
 {%- endmacro %}
 
 {#- Scope of a data test on the event log (raw sources, staging, the event models): the
-    rows loaded since the journey facts were last built, i.e. the events new to this run
+    rows loaded since the last finished build, i.e. the events new to this run
     (int_event_loads_scoped); `true` on a full or first build and while parsing.
 
     loaded_this_run(loaded_at_column): the new rows themselves. For tests whose verdict on
@@ -150,7 +150,7 @@
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
 {%- endmacro %}
 
-{#- Rows written since the journey facts were last built, as a SQL predicate on a
+{#- Rows written since the last finished build, as a SQL predicate on a
     `derived_at` column (int_event_loads_scoped.derived_after as a literal, so DuckDB skips
     every older row group by its min/max instead of reading the whole table); `true` on a
     full or first build and while parsing. Every row of a journey the run re-derives was

@@ -1,15 +1,20 @@
 """dbt models and seeds as Dagster assets, one asset per model; dbt tests become asset checks."""
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
-from orchestration.builds_completed import seeds_changed_since_last_build
+from orchestration.builds_completed import full_refresh_needed
 from orchestration.freshness import MARTS_FRESHNESS
 from orchestration.resources import (
     DBT_BUILD_ARGS,
@@ -69,27 +74,35 @@ def funnel_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
     """Seeds, models and data tests, built in dependency order with `dbt build`
-    (`DBT_BUILD_ARGS`: unit tests run in CI, not on every run), with `--full-refresh` when
-    the seeds changed since the last finished build.
+    (`DBT_BUILD_ARGS`: unit tests run in CI, not on every run). When dbt stops an
+    incremental build that cannot be exact (`assert_no_full_refresh_needed`: the seeds
+    changed, or a full refresh stopped halfway), the build runs again with `--full-refresh`.
 
     Row counts are added after dbt has exited: dagster-dbt's `fetch_row_counts()` queries
     through an in-process dbt-duckdb connection while dbt still holds the file's write lock
     (so most counts fail), and keeps that connection open afterwards, which locks every
     later step out of the warehouse.
     """
-    args = list(DBT_BUILD_ARGS)
-    ensure_dbt_manifest()  # the seeds may have changed since the code location loaded
-    manifest = json.loads(dbt_project.manifest_path.read_text())
-    if seeds_changed_since_last_build(warehouse.database, manifest):
-        # An incremental build would derive only the journeys with new events by the new
-        # definitions (and dbt would stop it): every journey is derived again instead.
+    events, error, invocation = _build(context, dbt, DBT_BUILD_ARGS)
+    if error is not None and full_refresh_needed(invocation.get_artifact("run_results.json")):
         context.log.warning(
-            "The seeds (shared definitions) changed since the last finished build: "
-            "rebuilding every model from the event log (--full-refresh)."
+            "dbt stopped the incremental build (assert_no_full_refresh_needed: the seeds "
+            "changed or a full refresh did not finish): rebuilding every model from the "
+            "event log with --full-refresh."
         )
-        args.append("--full-refresh")
-    invocation = dbt.cli(args, context=context)
-    events = []
+        events, error, invocation = _build(context, dbt, (*DBT_BUILD_ARGS, "--full-refresh"))
+    # What dbt did build is reported even when it failed; then the step fails.
+    yield from with_row_counts(events, invocation.manifest, warehouse.database)
+    if error is not None:
+        raise error
+
+
+def _build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, args: tuple[str, ...]
+) -> tuple[list, Exception | None, DbtCliInvocation]:
+    """Run dbt with `args`: its events, the error it failed with (or None) and the run."""
+    invocation = dbt.cli(list(args), context=context)
+    events: list = []
     try:
         for event in invocation.stream():
             events.append(event)
@@ -98,11 +111,9 @@ def funnel_dbt_assets(
                 context.log.info(
                     f"built {event.output_name} ({built}/{len(context.selected_asset_keys)})"
                 )
-    except Exception:
-        # dbt failed: what it did build is still reported, then the step fails.
-        yield from with_row_counts(events, invocation.manifest, warehouse.database)
-        raise
-    yield from with_row_counts(events, invocation.manifest, warehouse.database)
+    except Exception as error:
+        return events, error, invocation
+    return events, None, invocation
 
 
 def with_row_counts(events: list, manifest: Mapping[str, Any], database: Path) -> Iterator:

@@ -199,11 +199,10 @@ def _build_copy(
         views = {t: sql for t, sql in _views(con, source_db, schema).items() if t in tables}
         counts = {t: _row_count(con, source[t]) for t in tables}
         prints = _same_content(con, source_db, schema, source, counts)
-        same = set(prints)
         # Kept: tables holding what the warehouse holds, and views defined as there (they
         # read the served tables, so they show the new rows once those are written).
         served_views = _views(con, "serving", schema)
-        unchanged = {t for t in same if t not in views}
+        unchanged = {t for t in prints if t not in views}
         unchanged |= {t for t, sql in views.items() if served_views.get(t) == sql}
         _drop_all_but(con, schema, unchanged)
         for table in (t for t in tables if t not in unchanged and t not in views):

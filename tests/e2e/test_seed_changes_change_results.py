@@ -10,12 +10,14 @@ rule, so it stops instead, naming the fix (`--full-refresh`).
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.builds_completed import full_refresh_needed
 from orchestration.seeds import read_seed
 from tests.conftest import BuiltWarehouse
 from tests.dbt_runner import copy_project, dbt
@@ -78,8 +80,13 @@ def test_zero_thresholds_make_every_lead_an_mql(warehouse: BuiltWarehouse, tmp_p
 
 
 # The build's first model and the check that reads it: enough to see the build stop.
-DEFINITIONS_CHECK = ["build", "--select", "int_event_loads_scoped",
-                     "assert_definitions_unchanged_since_last_build"]  # fmt: skip
+FULL_REFRESH_CHECK = ["build", "--select", "int_event_loads_scoped",
+                      "assert_no_full_refresh_needed"]  # fmt: skip
+
+
+def run_results(database: Path) -> dict:
+    target = database.parent / f"dbt_target_{database.stem}"
+    return json.loads((target / "run_results.json").read_text())
 
 
 def test_an_incremental_build_after_a_seed_change_stops_and_names_the_fix(
@@ -88,16 +95,28 @@ def test_an_incremental_build_after_a_seed_change_stops_and_names_the_fix(
     project = copy_project(tmp_path / "project")
     database = tmp_path / "warehouse.duckdb"
     shutil.copy2(warehouse.database, database)
-    dbt(DEFINITIONS_CHECK, database, project_dir=project)  # the seeds the job built with
+    dbt(FULL_REFRESH_CHECK, database, project_dir=project)  # the seeds the job built with
+    assert not full_refresh_needed(run_results(database))
+    # A seed no incremental model reads (the revenue target feeds one table mart): a
+    # target twice as high changes no journey.
+    (target,) = read_seed("revenue_targets")
+    target["revenue_target_usd"] = str(2 * int(target["revenue_target_usd"]))
+    with (project / "seeds" / "revenue_targets.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(target))
+        writer.writeheader()
+        writer.writerow(target)
+    dbt(FULL_REFRESH_CHECK, database, project_dir=project)
 
     (rule,) = read_seed("lead_rule")
     write_lead_rule(project, int(rule["fit_threshold"]) + 1, int(rule["engagement_threshold"]))
-    with pytest.raises(AssertionError, match="assert_definitions_unchanged_since_last_build"):
-        dbt(DEFINITIONS_CHECK, database, project_dir=project)
+    with pytest.raises(AssertionError, match="assert_no_full_refresh_needed"):
+        dbt(FULL_REFRESH_CHECK, database, project_dir=project)
+    # The Dagster job reads this from the run results and builds again with --full-refresh.
+    assert full_refresh_needed(run_results(database))
     with duckdb.connect(str(database), read_only=True) as con:
         (message, then, now) = con.execute(
-            "select * from audit.assert_definitions_unchanged_since_last_build"
+            "select * from audit.assert_no_full_refresh_needed"
         ).fetchone()
-    assert "--full-refresh" in message
+    assert "seeds changed" in message and "--full-refresh" in message
     changed = {seed for seed in now.split(",") if seed not in then.split(",")}
     assert [seed.split(":")[0] for seed in changed] == ["lead_rule"]

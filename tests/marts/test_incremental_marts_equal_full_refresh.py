@@ -163,7 +163,7 @@ def test_incremental_marts_equal_a_full_refresh(incremental_and_full):
     incremental, full = incremental_and_full
     scoped, full_build = _scope(incremental)
     assert scoped > 0 and not full_build, "the second build was not incremental"
-    assert not _follows_unfinished_build(incremental)
+    assert not _is_after_unfinished_build(incremental)
     for table, order in INCREMENTAL_MARTS.items():
         expected = _rows(full, table, order)
         assert len(expected) > MIN_ROWS.get(table, 50), table
@@ -199,10 +199,16 @@ def test_rollup_marts_equal_a_full_refresh_after_late_events(incremental_and_ful
         assert _rounded_rows(incremental, table, order) == expected, table
 
 
-def _follows_unfinished_build(database: Path) -> bool:
+def _is_after_unfinished_build(database: Path) -> bool:
     """Whether the last build found the journey facts replaced by a build that did not finish."""
     with duckdb.connect(str(database), read_only=True) as con:
-        sql = "select follows_unfinished_build from intermediate.int_event_loads_scoped"
+        sql = "select is_after_unfinished_build from intermediate.int_event_loads_scoped"
+        return con.execute(sql).fetchone()[0]
+
+
+def _builds_finished(database: Path) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        sql = "select count(*) from intermediate.int_journey_builds_completed"
         return con.execute(sql).fetchone()[0]
 
 
@@ -229,12 +235,37 @@ def test_a_build_after_an_interrupted_one_brings_every_mart_up_to_date(increment
     load_all(interrupted, incremental.parent / "landing")
     dbt(["build", "--select", "+fct_customer_journey", "+fct_journey_stage_entries",
          *BUILD[BUILD.index("--indirect-selection"):]], interrupted)  # fmt: skip
-    assert not _follows_unfinished_build(interrupted)  # the build before it had finished
+    assert not _is_after_unfinished_build(interrupted)  # the build before it had finished
+    # The record alone, without the models it waits for: not a finished build.
+    finished = _builds_finished(interrupted)
+    dbt(["build", "--select", "int_journey_builds_completed", "--exclude", "test_type:unit"],
+        interrupted)  # fmt: skip
+    assert _builds_finished(interrupted) == finished == 1
     dbt(BUILD, interrupted)
-    assert _follows_unfinished_build(interrupted)
+    assert _builds_finished(interrupted) == 2
+    assert _is_after_unfinished_build(interrupted)
     for table, order in {**INCREMENTAL_MARTS, **ROLLUP_MARTS}.items():
         expected = _rows_as_loaded_elsewhere(full, table, order)
         assert _rows_as_loaded_elsewhere(interrupted, table, order) == expected, table
+
+
+@pytest.mark.slow
+def test_a_build_after_an_unfinished_full_refresh_stops_and_names_the_fix(incremental_and_full):
+    # A full refresh that replaced the journey facts and stopped: the journeys it merged
+    # away are still in the marts it did not rebuild, and its scope cannot name them.
+    incremental, _ = incremental_and_full
+    stopped = incremental.parent / "stopped_full_refresh.duckdb"
+    shutil.copyfile(incremental, stopped)
+    dbt(["build", "--full-refresh", "--select", "+fct_customer_journey",
+         *BUILD[BUILD.index("--indirect-selection"):]], stopped)  # fmt: skip
+    with pytest.raises(AssertionError):
+        dbt(BUILD, stopped)
+    assert _failed_tests(stopped) == {"assert_no_full_refresh_needed"}
+    with duckdb.connect(str(stopped), read_only=True) as con:
+        (message,) = con.execute(
+            "select message from audit.assert_no_full_refresh_needed"
+        ).fetchone()
+    assert "full refresh stopped" in message and "--full-refresh" in message
 
 
 @pytest.mark.slow

@@ -1,58 +1,48 @@
-"""The record of finished builds, as the Dagster job and the raw suites read it."""
+"""The record of finished builds, as the raw suites and the Dagster job read it."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import duckdb
 
-from orchestration.builds_completed import seed_checksums, seeds_changed_since_last_build
+from orchestration.builds_completed import last_finished_build
 from orchestration.paths import SEEDS_DIR
-from orchestration.seeds import read_seed
 from tests.conftest import BuiltWarehouse
-from tests.dbt_runner import copy_project, dbt
-from tests.e2e.test_seed_changes_change_results import write_lead_rule
+from tests.dbt_runner import dbt
 
 
-def parsed_manifest(project: Path, database: Path) -> dict:
-    dbt(["parse"], database, project_dir=project)
-    target = database.parent / f"dbt_target_{database.stem}"
-    return json.loads((target / "manifest.json").read_text())
-
-
-def test_the_record_and_the_manifest_list_the_seeds_alike(
+def test_the_record_holds_the_seeds_the_journey_is_derived_by(
     warehouse: BuiltWarehouse, tmp_path: Path
 ):
-    recorded = warehouse.scalar(
-        "select seed_checksums from intermediate.int_journey_builds_completed"
-        " order by completed_run_at desc limit 1"
-    )
+    listed = dbt(["--quiet", "ls", "--resource-type", "seed", "--select",
+                  "+int_journey_builds_completed", "--output", "name"],
+                 tmp_path / "ls.duckdb").stdout.split()  # fmt: skip
+    assert "lead_rule" in listed and "funnel_stages" in listed
+    assert "revenue_targets" not in listed  # read by a table mart only
     # dbt's checksum of a seed is the sha256 of its file's text without surrounding space.
-    files = sorted(SEEDS_DIR.glob("*.csv"))
     expected = ",".join(
-        f"{path.stem}:{hashlib.sha256(path.read_bytes().strip()).hexdigest()}" for path in files
+        f"{name}:{hashlib.sha256((SEEDS_DIR / f'{name}.csv').read_bytes().strip()).hexdigest()}"
+        for name in sorted(listed)
     )
-    assert len(files) > 10
-    assert recorded == expected
-    manifest = parsed_manifest(copy_project(tmp_path / "project"), tmp_path / "parse.duckdb")
-    assert seed_checksums(manifest) == expected
+    with duckdb.connect(str(warehouse.database), read_only=True) as con:
+        last = last_finished_build(con)
+        (last_loaded,) = con.execute(
+            "select max(loaded_at) from marts.fct_customer_journey"
+        ).fetchone()
+    assert last is not None
+    assert last.seed_checksums == expected
+    assert last.last_loaded_at == last_loaded
 
 
-def test_a_changed_seed_is_seen_and_an_unchanged_one_is_not(
-    warehouse: BuiltWarehouse, tmp_path: Path
-):
-    project = copy_project(tmp_path / "project")
-    unchanged = parsed_manifest(project, tmp_path / "before.duckdb")
-    (rule,) = read_seed("lead_rule")
-    write_lead_rule(project, int(rule["fit_threshold"]) + 1, int(rule["engagement_threshold"]))
-    changed = parsed_manifest(project, tmp_path / "after.duckdb")
-
-    assert not seeds_changed_since_last_build(warehouse.database, unchanged)
-    assert seeds_changed_since_last_build(warehouse.database, changed)
-    # No finished build recorded: nothing to compare with.
-    assert not seeds_changed_since_last_build(tmp_path / "missing.duckdb", changed)
+def test_no_record_before_a_build_finishes(tmp_path: Path):
     empty = tmp_path / "empty.duckdb"
-    duckdb.connect(str(empty)).close()
-    assert not seeds_changed_since_last_build(empty, changed)
+    with duckdb.connect(str(empty)) as con:
+        assert last_finished_build(con) is None
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_journey_builds_completed (build_started_at"
+            " timestamp, last_loaded_at timestamp, seed_checksums varchar)"
+        )
+        assert last_finished_build(con) is None
