@@ -8,6 +8,7 @@
     - a full refresh stopped before it finished: it replaced the journey facts, and the
       journeys it removed (merged into others) are still in the marts it did not rebuild.
     Empty on a full or first build, and while no finished build is recorded. -#}
+{%- set seed_checksums_now = seed_checksums() %}
 with
 
 scope as (
@@ -24,13 +25,13 @@ final as (
                 || '--full-refresh to derive every journey by the new definitions.'
         end as message,
         seed_checksums_of_last_build as seed_checksums_then,
-        '{{ seed_checksums() }}' as seed_checksums_now
+        '{{ seed_checksums_now }}' as seed_checksums_now
     from scope
     where
         not is_full_build
         and (
             is_after_unfinished_full_build
-            or seed_checksums_of_last_build <> '{{ seed_checksums() }}'
+            or seed_checksums_of_last_build <> '{{ seed_checksums_now }}'
         )
 )
 

@@ -1,14 +1,3 @@
-{#- A model's table as the previous build left it, looked up rather than ref'd (read by a
-    model upstream of it), or none when it does not exist, on a full refresh and while
-    parsing. -#}
-{% macro previous_build_of(model_name) -%}
-    {%- if not execute or flags.FULL_REFRESH or 'nodes' not in graph -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ model_name] -%}
-    {{ return(adapter.get_relation(node.database, node.schema, node.alias)) }}
-{%- endmacro %}
-
 {#- The rows a scope table (int_journeys_scoped, int_accounts_scoped) held before this run,
     added to its new rows when the build that wrote them did not finish
     (int_event_loads_scoped.is_after_unfinished_build): that build replaced the journey
@@ -18,7 +7,7 @@
     does not see a ref in a branch taken only at run time. -#}
 {% macro union_scope_of_unfinished_build(column) -%}
     {%- if execute and not flags.FULL_REFRESH -%}
-        {%- set previous = adapter.get_relation(this.database, this.schema, this.identifier) -%}
+        {%- set previous = load_relation(this) -%}
         {%- if previous is not none %}
     union
     select previous.{{ column }}

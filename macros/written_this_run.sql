@@ -68,9 +68,7 @@
 {#- int_journeys_scoped when this run is incremental, none on a full build (every journey
     in scope, so there is nothing to restrict) or while parsing. -#}
 {% macro _journeys_scoped_this_run() -%}
-    {%- if not execute -%}{{ return(none) }}{%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.int_journeys_scoped'] -%}
-    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {%- set relation = existing_relation('int_journeys_scoped') -%}
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set result = run_query(
         'select coalesce(bool_or(is_full_build), false) from ' ~ relation
@@ -127,10 +125,7 @@
     subquery, so DuckDB skips the row groups written before it (the log is appended in load
     order, the journey tables in run order). -#}
 {% macro event_loads_watermark(column='loaded_after') -%}
-    {#- A unit test compiles its model without the project graph: no watermark there. -#}
-    {%- if not execute or 'nodes' not in graph -%}{{ return(none) }}{%- endif -%}
-    {%- set node = graph.nodes['model.' ~ project_name ~ '.int_event_loads_scoped'] -%}
-    {%- set relation = adapter.get_relation(node.database, node.schema, node.alias) -%}
+    {%- set relation = existing_relation('int_event_loads_scoped') -%}
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set result = run_query(
         "select strftime(max(" ~ column ~ "), '%Y-%m-%d %H:%M:%S.%f') from "

@@ -14,8 +14,8 @@
     only another full refresh is exact; likewise if the seeds differ from those of the last
     finished build (assert_no_full_refresh_needed stops the build). -#}
 {%- set previous_facts = previous_journey_facts() %}
-{%- set builds_completed = previous_build_of('int_journey_builds_completed') %}
-{%- set previous_scope = previous_build_of('int_journeys_scoped') %}
+{%- set builds_completed = existing_relation('int_journey_builds_completed') %}
+{%- set previous_scope = existing_relation('int_journeys_scoped') %}
 with
 
 {% if previous_facts is none -%}
