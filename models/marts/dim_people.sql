@@ -8,46 +8,25 @@
     )
 }}
 {#- One row per person: their latest event's journey, account, firmographics and stage.
-    Incremental by person: a person's row comes from their latest event, which changes only
-    when one of their events is in a journey int_journeys_scoped re-derives this run. So the
-    people re-ranked are those with an event in a re-derived journey now, plus those whose
-    latest event was in one (identity stitching can move it away); their rows are replaced
-    (delete+insert on person_key) from all of their events, and people left with no event at
-    all are removed (post-hook). -#}
+    Incremental by person: a person's events are exactly the events of their own journey (a
+    person's journey is keyed by the person, see fct_customer_journey), so a person's row
+    changes only when int_journeys_scoped re-derives that journey. The people re-ranked are
+    the person journeys re-derived this run, from their events, which are all rows derived
+    this run (so DuckDB reads only those row groups of the facts); their rows are replaced
+    (delete+insert on person_key), and people left with no event at all, whose journey was
+    merged into another by identity stitching, are removed (post-hook). -#}
 with
 
 journey_events as not materialized (
     select * from {{ ref('fct_customer_journey') }}
 ),
 
-{% if is_incremental() -%}
-previous_people as not materialized (
-    select * from {{ this }}
-),
-
-people_in_scope as (
-    select journey_events.person_key
-    from journey_events
-    {{ join_scoped_journeys('journey_events.journey_key', 'journey_events.derived_at') }}
-    where journey_events.person_key is not null
-    union
-    select previous_people.person_key
-    from previous_people
-    {{ join_scoped_journeys('previous_people.journey_key') }}
-),
-
 people_events as (
     select journey_events.*
     from journey_events
-    inner join people_in_scope
-        on journey_events.person_key = people_in_scope.person_key
+    {{ join_scoped_journeys('journey_events.journey_key', 'journey_events.derived_at') }}
+    where journey_events.person_key is not null
 ),
-{%- else -%}
-    people_events as (
-        select * from journey_events
-        where person_key is not null
-    ),
-{%- endif %}
 
 latest_events as (
     select

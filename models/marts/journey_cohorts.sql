@@ -5,7 +5,7 @@
         on_schema_change='fail',
         pre_hook=[
             "{{ delete_scoped_journeys() }}",
-            "{{ delete_journeys_with_changed_cohort_dimensions() }}",
+            "{{ delete_journeys_with_changed_campaign_channel() }}",
         ],
     )
 }}
@@ -13,12 +13,12 @@
     campaign brought it in, and its segment. Every funnel, cost and plan mart groups
     journeys by these same attributes.
 
-    Incremental by journey: a row depends on its own journey's events and entries, and on
-    two dimensions a day's events can change for journeys the day did not touch: the
-    person's company_size (dim_people, their latest event, which can lie in another
-    journey) and the campaign's channel (dim_campaigns, the fallback of the acquisition
-    channel). So a run deletes the journeys int_journeys_scoped re-derives and the rows
-    whose company_size or acquisition channel no longer match those dimensions (pre-hooks),
+    Incremental by journey: a row depends on its own journey's events and entries (the
+    person's company_size, from dim_people, is their latest event's, and a person's events
+    are all in their own journey), and on one dimension a day's events can change for
+    journeys the day did not touch: the campaign's channel (dim_campaigns, the fallback of
+    the acquisition channel). So a run deletes the journeys int_journeys_scoped re-derives
+    and the rows whose acquisition channel no longer matches the campaign's (pre-hooks),
     then derives every journey with stage entries but no row, which is exactly those. -#}
 with
 
