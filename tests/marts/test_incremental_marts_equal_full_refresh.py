@@ -308,6 +308,20 @@ def test_scoped_uniqueness_test_catches_a_new_row_duplicating_an_old_one(increme
     assert relationships == {"relationships_derived_this_run_conversion_touches_touch_event_id"}
 
 
+def _copy_after_passing(incremental: Path, test: str, name: str) -> Path:
+    """A copy of the incremental warehouse, to plant a defect in, once `test` passed on it."""
+    dbt(["test", "--select", test], incremental)
+    planted = incremental.parent / f"{name}.duckdb"
+    shutil.copyfile(incremental, planted)
+    return planted
+
+
+def _assert_fails_alone(planted: Path, test: str) -> None:
+    with pytest.raises(AssertionError):
+        dbt(["test", "--select", test], planted)
+    assert _failed_tests(planted) == {test}
+
+
 @pytest.mark.slow
 def test_stamp_invariant_catches_an_event_of_a_scoped_journey_not_derived_this_run(
     incremental_and_full,
@@ -315,10 +329,8 @@ def test_stamp_invariant_catches_an_event_of_a_scoped_journey_not_derived_this_r
     # The journey chain skips rows of int_events_identified stamped before this run; that is
     # exact only while every event of a re-derived journey carries this run's stamp.
     incremental, _ = incremental_and_full
-    invariant = ["test", "--select", "assert_scoped_journeys_derived_this_run"]
-    dbt(invariant, incremental)
-    planted = incremental.parent / "stale_stamp.duckdb"
-    shutil.copyfile(incremental, planted)
+    invariant = "assert_scoped_journeys_derived_this_run"
+    planted = _copy_after_passing(incremental, invariant, "stale_stamp")
     with duckdb.connect(str(planted)) as con:
         stale = con.execute(
             """
@@ -332,9 +344,39 @@ def test_stamp_invariant_catches_an_event_of_a_scoped_journey_not_derived_this_r
             """
         ).fetchall()
     assert len(stale) == 1
-    with pytest.raises(AssertionError):
-        dbt(invariant, planted)
-    assert _failed_tests(planted) == {"assert_scoped_journeys_derived_this_run"}
+    _assert_fails_alone(planted, invariant)
+
+
+@pytest.mark.slow
+def test_journey_invariant_catches_an_event_that_disagrees_with_its_journey(
+    incremental_and_full,
+):
+    # dim_accounts reads each journey's first event alone; that is exact only while every
+    # event of a journey carries the journey's person, account and account source. An
+    # incremental run checks the journeys it re-derived: a disagreeing event there fails the
+    # test, one in a journey the run did not touch is left to a full build.
+    incremental, _ = incremental_and_full
+    invariant = "assert_journey_attributes_constant"
+    planted = _copy_after_passing(incremental, invariant, "split_journey")
+    scoped = "journey_key in (select journey_key from intermediate.int_journeys_scoped)"
+    later_event = "from marts.fct_customer_journey where event_sequence_number > 1 and"
+    with duckdb.connect(str(planted)) as con:
+        inside, outside = con.execute(
+            f"select (select min(event_id) {later_event} {scoped}), "
+            f"(select min(event_id) {later_event} not ({scoped}))"
+        ).fetchone()
+        changed = con.execute(
+            "update marts.fct_customer_journey set account_key = 'planted-account' "
+            "where event_id in (?, ?) returning event_id",
+            [inside, outside],
+        ).fetchall()
+    assert None not in (inside, outside) and len(changed) == 2
+    _assert_fails_alone(planted, invariant)
+    with duckdb.connect(str(planted), read_only=True) as con:
+        reported = con.execute(
+            "select event_id, account_key from audit.assert_journey_attributes_constant"
+        ).fetchall()
+    assert reported == [(inside, "planted-account")]
 
 
 def _plant_event(
