@@ -107,9 +107,12 @@ first_stage_entries as (
 ),
 
 lead_touches as (
+    {#- The journey's last touch up to its first stage entry, and its number among the
+        journey's touches (every touch up to it is counted). -#}
     select
         touches.journey_key,
-        max(touches.event_sequence_number) as lead_touch_sequence_number
+        max(touches.event_sequence_number) as lead_touch_sequence_number,
+        count(*) as lead_touch_number
     from touches
     inner join first_stage_entries
         on
@@ -132,6 +135,7 @@ conversion_touches as (
         case when conversions.is_won_stage then conversions.amount end as won_amount,
         coalesce(touches.event_sequence_number = lead_touches.lead_touch_sequence_number, false)
             as is_lead_touch,
+        lead_touches.lead_touch_number,
         row_number() over (
             partition by conversions.stage_entry_id order by touches.event_sequence_number
         ) as touch_number,
@@ -157,15 +161,17 @@ positioned as (
 
 counted as (
     {#- The other touches hold no position: neither first nor last, and not the lead touch
-        under a model with a lead weight. -#}
+        under a model with a lead weight. A conversion's touches are the journey's first
+        touches_count touches, numbered in order, so these counts follow from the numbers
+        alone (no second window over the conversion's touches): all but the first and the
+        last are middle touches, and the lead touch is one of them when its number lies
+        strictly between. -#}
     select
         *,
-        count(*) filter (where not is_first_touch and not is_last_touch) over (
-            partition by stage_entry_id
-        ) as middle_touches_count,
-        count(*) filter (where not is_first_touch and not is_last_touch and is_lead_touch) over (
-            partition by stage_entry_id
-        ) as middle_lead_touches_count
+        greatest(touches_count - 2, 0) as middle_touches_count,
+        case
+            when lead_touch_number > 1 and lead_touch_number < touches_count then 1 else 0
+        end as middle_lead_touches_count
     from positioned
 ),
 
