@@ -1,7 +1,9 @@
 {#- Every event of a journey carries the journey's own person, account and account source,
     the same as its first event (event_sequence_number 1), which every journey has.
     dim_accounts reads each journey's first event alone on that ground. On an incremental
-    run only the journeys this run re-derived are checked: no other journey's events changed. -#}
+    run only the journeys this run re-derived are checked: no other journey's events changed,
+    and the run that last wrote them checked them (dim_accounts also reads the first events of
+    such journeys when they share an account with a re-derived one). -#}
 with
 
 journey_events as (

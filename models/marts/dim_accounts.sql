@@ -7,8 +7,9 @@
     )
 }}
 {#- Incremental: an account changes only through the journeys this run re-derives, so a run
-    derives again, from all of their events, the accounts those journeys had before and
-    have now (accounts_rederived_this_run), and replaces their rows. -#}
+    derives again, from all of their journeys (each journey's first event), the accounts
+    those journeys had before and have now (accounts_rederived_this_run), and replaces
+    their rows. -#}
 {%- set rederived = accounts_rederived_this_run() if is_incremental() else none %}
 with
 

@@ -37,6 +37,7 @@ INCREMENTAL_MARTS = {
     "marts.stage_attribution": "stage_entry_id, attribution_model_key, touch_event_id",
     "quality.stage_sla_clocks": "stage_entry_id",
     "marts.dim_people": "person_key",
+    "marts.dim_accounts": "account_key",
     "quality.handoff_responses": "handoff_event_id",
     "marts.journey_cohorts": "journey_key",
     "intermediate.int_journeys_clocked": "journey_key",
@@ -69,7 +70,8 @@ MIN_ROWS = {"marts.stalled_journeys": 20}
 # The first drop holds back some opportunities' creations (they arrive late), so the
 # opportunity integrity tests rightly fail on it; they are left out here.
 BUILD = ["build", "--select", "+stage_attribution", "+stage_sla_clocks", "+dim_people",
-         "+handoff_responses", "+journey_cohorts", "+stalled_journeys", "+rule_evaluations",
+         "+dim_accounts", "+handoff_responses", "+journey_cohorts", "+stalled_journeys",
+         "+rule_evaluations",
          *ROLLUP_MARTS_SELECTED, "+int_journey_builds_completed",
          "--indirect-selection", "cautious",
          "--exclude", "test_type:unit", "assert_opportunity_events_known",
@@ -352,31 +354,48 @@ def test_journey_invariant_catches_an_event_that_disagrees_with_its_journey(
     incremental_and_full,
 ):
     # dim_accounts reads each journey's first event alone; that is exact only while every
-    # event of a journey carries the journey's person, account and account source. An
-    # incremental run checks the journeys it re-derived: a disagreeing event there fails the
-    # test, one in a journey the run did not touch is left to a full build.
+    # journey has one and every event of a journey carries the journey's person, account and
+    # account source. An incremental run checks the journeys it re-derived: each broken
+    # journey there fails the test, one the run did not touch is left to a full build.
     incremental, _ = incremental_and_full
     invariant = "assert_journey_attributes_constant"
     planted = _copy_after_passing(incremental, invariant, "split_journey")
+    facts = "marts.fct_customer_journey"
     scoped = "journey_key in (select journey_key from intermediate.int_journeys_scoped)"
-    later_event = "from marts.fct_customer_journey where event_sequence_number > 1 and"
     with duckdb.connect(str(planted)) as con:
-        inside, outside = con.execute(
-            f"select (select min(event_id) {later_event} {scoped}), "
-            f"(select min(event_id) {later_event} not ({scoped}))"
-        ).fetchone()
-        changed = con.execute(
-            "update marts.fct_customer_journey set account_key = 'planted-account' "
-            "where event_id in (?, ?) returning event_id",
-            [inside, outside],
+        # The second events of four re-derived person journeys, and of one untouched journey.
+        second = f"from {facts} where event_sequence_number = 2 and journey_type = 'person' and"
+        inside = con.execute(
+            f"select journey_key, event_id {second} {scoped} order by journey_key limit 4"
         ).fetchall()
-    assert None not in (inside, outside) and len(changed) == 2
+        (outside,) = con.execute(f"select min(event_id) {second} not ({scoped})").fetchone()
+        assert len(inside) == 4 and outside is not None
+        planted_changes = {
+            inside[0][1]: "account_key = 'planted-account'",
+            inside[1][1]: "account_source = 'planted-source'",
+            inside[2][1]: "person_key = 'planted-person'",
+            outside: "account_key = 'planted-account'",
+        }
+        for event_id, change in planted_changes.items():
+            con.execute(f"update {facts} set {change} where event_id = ?", [event_id])
+        # A journey without its first event: every event left in it is reported.
+        without_first = inside[3][0]
+        con.execute(
+            f"delete from {facts} where journey_key = ? and event_sequence_number = 1",
+            [without_first],
+        )
+        orphans = {
+            event
+            for (event,) in con.execute(
+                f"select event_id from {facts} where journey_key = ?", [without_first]
+            ).fetchall()
+        }
     _assert_fails_alone(planted, invariant)
     with duckdb.connect(str(planted), read_only=True) as con:
-        reported = con.execute(
-            "select event_id, account_key from audit.assert_journey_attributes_constant"
-        ).fetchall()
-    assert reported == [(inside, "planted-account")]
+        reported = {
+            event for (event,) in con.execute(f"select event_id from audit.{invariant}").fetchall()
+        }
+    assert reported == {event for _, event in inside[:3]} | orphans
 
 
 def _plant_event(
