@@ -82,6 +82,10 @@ EVENT_LOG_TESTS = ["build", "--select", "int_event_loads_scoped", "assert_amount
                    "relationships_stg_marketing__events_event_type__event_type__ref_event_catalog_",
                    "--exclude", "test_type:unit"]  # fmt: skip
 
+# A row of a journey the last build re-derived, as a SQL predicate (planted defects go
+# inside or outside the scope).
+IN_SCOPE = "journey_key in (select journey_key from intermediate.int_journeys_scoped)"
+
 
 def _add_drop(drop: Path, landing: Path) -> None:
     for path in drop.rglob("*.jsonl"):
@@ -278,13 +282,12 @@ def test_scoped_uniqueness_test_catches_a_new_row_duplicating_an_old_one(increme
     with duckdb.connect(str(planted)) as con:
         # An old row of a journey this run did not touch, copied under a journey it did.
         old, new_journey = con.execute(
-            """
+            f"""
             select
                 (select stage_entry_id from marts.conversion_touches
-                 where journey_key not in (select journey_key from intermediate.int_journeys_scoped)
+                 where not ({IN_SCOPE})
                  order by stage_entry_id limit 1),
-                (select min(journey_key) from marts.conversion_touches
-                 where journey_key in (select journey_key from intermediate.int_journeys_scoped))
+                (select min(journey_key) from marts.conversion_touches where {IN_SCOPE})
             """
         ).fetchone()
         con.execute(
@@ -335,12 +338,11 @@ def test_stamp_invariant_catches_an_event_of_a_scoped_journey_not_derived_this_r
     planted = _copy_after_passing(incremental, invariant, "stale_stamp")
     with duckdb.connect(str(planted)) as con:
         stale = con.execute(
-            """
+            f"""
             update intermediate.int_events_identified
             set derived_at = timestamp '2000-01-01'
             where event_id = (
-                select min(event_id) from intermediate.int_events_identified
-                where journey_key in (select journey_key from intermediate.int_journeys_scoped)
+                select min(event_id) from intermediate.int_events_identified where {IN_SCOPE}
             )
             returning event_id
             """
@@ -361,14 +363,13 @@ def test_journey_invariant_catches_an_event_that_disagrees_with_its_journey(
     invariant = "assert_journey_attributes_constant"
     planted = _copy_after_passing(incremental, invariant, "split_journey")
     facts = "marts.fct_customer_journey"
-    scoped = "journey_key in (select journey_key from intermediate.int_journeys_scoped)"
     with duckdb.connect(str(planted)) as con:
         # The second events of four re-derived person journeys, and of one untouched journey.
         second = f"from {facts} where event_sequence_number = 2 and journey_type = 'person' and"
         inside = con.execute(
-            f"select journey_key, event_id {second} {scoped} order by journey_key limit 4"
+            f"select journey_key, event_id {second} {IN_SCOPE} order by journey_key limit 4"
         ).fetchall()
-        (outside,) = con.execute(f"select min(event_id) {second} not ({scoped})").fetchone()
+        (outside,) = con.execute(f"select min(event_id) {second} not ({IN_SCOPE})").fetchone()
         assert len(inside) == 4 and outside is not None
         planted_changes = {
             inside[0][1]: "account_key = 'planted-account'",
