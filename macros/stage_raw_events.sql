@@ -7,6 +7,7 @@ with
 
 source as (
     select * from {{ source_relation }}
+    where {{ finished_loads() }}
 ),
 
 renamed as (

@@ -3,21 +3,20 @@
 The new files of a stream are loaded in batches (consecutive files up to
 `FUNNEL_INGEST_BATCH_MB`):
 
-1. the batch's JSON-lines files are read by one `read_json` into a narrow table of the
-   values the log stores, every record checked as it is read (`bulk`);
+1. the batch's JSON-lines files are read in one statement and every record, checked as
+   it is read, is appended to the log as an unfinished load, and committed (`bulk`);
 2. CSV and Parquet files, JSON-lines files with blank lines, and the bulk-read lines that
    failed a check, read again from their bytes, are staged and classified with their
    reason and detail;
 3. event_ids that repeat in the batch or are already in the log are judged (duplicates
    are counted, conflicts quarantined);
-4. in ONE transaction every other record is appended to the log, the quarantined records
-   and one ledger row per file are written, and every file is reconciled (rows read =
-   loaded + duplicates + quarantined) before the commit.
+4. in ONE transaction the bulk-read records that must not stay are deleted, every other
+   staged record is appended, the quarantined records and one ledger row per file are
+   written, the loads are finished, and every file is reconciled (rows read = loaded +
+   duplicates + quarantined) before the commit.
 
-Nothing is removed from the log inside the transaction: DuckDB would then append the whole
-batch a second time at commit instead of keeping the blocks it already wrote.
-A load killed at any point leaves no trace of the batch under way, so the next run simply
-loads it again.
+A load killed at any point leaves at most unfinished loads, which nothing downstream reads
+and the next run deletes (`discard_unfinished_loads`) before it loads their files again.
 A file the ledger already holds is not loaded again (`already_loaded`): like make or
 rsync's quick check, one whose size and modification time are those the ledger recorded is
 skipped without being read; any other is hashed, and skipped if its checksum is the loaded
@@ -31,12 +30,18 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from orchestration.ingest.bulk import BULK_ROWS, BulkRead, read_jsonl_bulk
+from orchestration.ingest.bulk import (
+    BULK_ROWS,
+    BatchLoads,
+    BulkRead,
+    append_unfinished,
+    remove_unloadable,
+)
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.readers import (
     FORMATS,
@@ -47,6 +52,7 @@ from orchestration.ingest.readers import (
     create_staged,
     failed_lines,
     raw_records,
+    sql_literal,
     stage_json_lines,
     stage_whole_file,
 )
@@ -55,6 +61,7 @@ from orchestration.ingest.tables import (
     LEDGER_TABLE,
     QUARANTINE_TABLE,
     create_raw_tables,
+    discard_unfinished_loads,
     events_table,
 )
 from orchestration.ingest.validation import (
@@ -73,9 +80,9 @@ from orchestration.seeds import event_catalog
 STATUS_LOADED = "loaded"
 STATUS_SKIPPED = "skipped_unchanged"
 STATUS_CHANGED = "changed_after_load"
-# Landing bytes per batch: a batch is staged and classified in one pass and committed in
-# one transaction, so this bounds the staged rows DuckDB holds at once.
-DEFAULT_BATCH_MB = 256
+# Landing bytes per batch: a batch is read in one statement, its files in parallel, and
+# settled in one transaction, so this bounds the keys and staged rows DuckDB holds at once.
+DEFAULT_BATCH_MB = 1024
 _BATCH_FILES = "_batch_files"
 
 
@@ -197,6 +204,15 @@ def _known_sha256(entries: list[_LedgerEntry], path: Path) -> str | None:
         if entry.mtime_ns is not None
     }
     return known.get((stat.st_size, stat.st_mtime_ns))
+
+
+def _load_time(con: duckdb.DuckDBPyConnection) -> datetime:
+    """Now, or just after the latest load if the clock reads earlier: load times only grow,
+    so rows loaded before a batch are those with an earlier `_loaded_at` (and dbt's
+    watermark on it misses nothing)."""
+    (latest,) = con.execute(f"select max(started_at) from {LEDGER_TABLE}").fetchone() or (None,)
+    now = _now()
+    return now if latest is None or now > latest else latest + timedelta(microseconds=1)
 
 
 def _remember_mtime(
@@ -363,7 +379,7 @@ def load_batch(
 ) -> list[FileLoadResult]:
     """Load new files together, atomically: all of them or, if interrupted, none."""
     fields = contract_fields()
-    started_at = _now()
+    started_at = _load_time(con)
     loaded_at = started_at.isoformat()
     table = events_table(stream)
     relatives = [path.relative_to(landing_dir).as_posix() for path in paths]
@@ -374,10 +390,11 @@ def load_batch(
         "file_index, unnest(?::varchar[]) as file_path, unnest(?::varchar[]) as load_id",
         [list(range(len(paths))), relatives, load_ids],
     )
+    loads = BatchLoads(table, stream, relatives, load_ids, loaded_at)
     with ThreadPoolExecutor(max_workers=1) as pool:
         files = _batch_files(pool, paths)
         jsonl = [f for f in files if f.file_format == "jsonl"]
-        bulk = read_jsonl_bulk(con, jsonl, fields, cases)
+        bulk = append_unfinished(con, jsonl, fields, cases, loads)
         # Staging numbers lines by row order; after it every row carries its file and line.
         con.execute("set preserve_insertion_order = true")
         read = {**bulk.rows_read, **_stage_rest(con, files, bulk)}
@@ -386,7 +403,12 @@ def load_batch(
         _check_failed_lines_quarantined(con, bulk)
         staged_files = [f.index for f in files if f.index not in bulk.rows_read]
         create_batch_rows(con, fields, BULK_ROWS, staged_files)
-        classify_collisions(con, fields, [events_table(s) for s in streams()])
+        classify_collisions(
+            con,
+            fields,
+            [events_table(s) for s in streams()],
+            earlier_loads=f"_loaded_at < cast({sql_literal(loaded_at)} as timestamp)",
+        )
         _combine_verdicts(con)
         results = _file_results(con, stream, relatives, read)
         missing = con.execute(
@@ -396,6 +418,8 @@ def load_batch(
         raw_records(con, files, missing, fields)
     con.execute("begin transaction")
     try:
+        # Deletes first: a file that fell back has both its bulk rows and its staged ones.
+        remove_unloadable(con, loads, bulk)
         append_loadable(con, table, fields, relatives, load_ids, loaded_at)
         _append_quarantine(con, stream, started_at)
         _check_reconciliation(con, stream, dict(zip(load_ids, results, strict=True)))
@@ -535,6 +559,8 @@ def iter_load_stream(warehouse: Path, landing_dir: Path, stream: str) -> Iterato
     """
     con = connect(warehouse)
     try:
+        # Every stream's: the duplicate check reads all of the log.
+        discard_unfinished_loads(con, streams())
         new = []
         for path in landing_files(landing_dir, stream):
             known = already_loaded(con, landing_dir, stream, path)

@@ -10,6 +10,8 @@ import duckdb
 RAW_SCHEMA = "raw"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantined_records"
 LEDGER_TABLE = f"{RAW_SCHEMA}.load_ledger"
+# Loads whose records are appended but not yet settled (see `ingest.bulk`).
+UNFINISHED_TABLE = f"{RAW_SCHEMA}.unfinished_loads"
 
 # Typed columns of an event row; all other contract fields are stored as text.
 TYPED_COLUMNS = {
@@ -70,6 +72,16 @@ def create_raw_tables(
     )
     con.execute(
         f"""
+        create table if not exists {UNFINISHED_TABLE} (
+            load_id varchar not null primary key,
+            stream varchar not null,
+            file_path varchar not null,
+            loaded_at timestamp not null
+        )
+        """
+    )
+    con.execute(
+        f"""
         create table if not exists {LEDGER_TABLE} (
             load_id varchar not null primary key,
             stream varchar not null,
@@ -93,3 +105,23 @@ def create_raw_tables(
     # have `file_sha256`; null if unknown (ledgers written before it was recorded, or a
     # file that changed while it was read). See `loader.already_loaded`.
     con.execute(f"alter table {LEDGER_TABLE} add column if not exists file_mtime_ns bigint")
+
+
+def discard_unfinished_loads(con: duckdb.DuckDBPyConnection, streams: list[str]) -> int:
+    """Delete the records of unfinished loads (a load stopped between its two
+    transactions), so that their files load again whole. Returns how many loads."""
+    con.execute("begin transaction")
+    try:
+        (loads,) = con.execute(f"select count(*) from {UNFINISHED_TABLE}").fetchone() or (0,)
+        if loads:
+            for stream in streams:
+                con.execute(
+                    f"delete from {events_table(stream)} "
+                    f"where _load_id in (select load_id from {UNFINISHED_TABLE})"
+                )
+            con.execute(f"delete from {UNFINISHED_TABLE}")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return loads

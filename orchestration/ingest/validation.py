@@ -247,48 +247,59 @@ def classify_rows(con: duckdb.DuckDBPyConnection, cases: list[tuple[str, str, st
 _BATCH_REPEATS = "_batch_repeats"
 _LOGGED = "_logged"
 _COLLIDED = "_collided"
+_COLLIDED_IDS = "_collided_ids"
 _BATCH_KEYS = "_batch_keys"
 BATCH_ROWS = "_batch_rows"
+
+
+STAGED_ROWS = "_staged_rows"
 
 
 def create_batch_rows(
     con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], bulk_rows: str, staged_files: list[int]
 ) -> None:
-    """`_batch_rows(file_index, line_number, row_key, <fields as stored>)`: every record of
-    the batch that passed the checks: the bulk-read ones, and the staged ones of
-    `staged_files`. `row_key` identifies the record: its row id in the bulk table, or
-    minus one minus its row id in `_staged`. A join on it alone lets DuckDB filter the bulk
-    table's scan by row id, so only the rows joined are read."""
+    """`_batch_rows(file_index, line_number, <fields as stored>)`: every record of the batch
+    that passed the checks: the bulk-read ones (already in the log, unfinished) and
+    `_staged_rows`, the staged ones of `staged_files` (still to append)."""
     values = ", ".join(
         f"{value} as {f}" for f, value in zip(fields, _stored_values(fields, "s"), strict=True)
     )
     con.execute(
         f"""
-        create or replace temp view {BATCH_ROWS} as
-        select file_index, line_number, row_key, {", ".join(fields)}
-        from {bulk_rows}
-        union all
-        select s.file_index, s.line_number, -1 - s.rowid as row_key, {values}
+        create or replace temp view {STAGED_ROWS} as
+        select s.file_index, s.line_number, {values}
         from {STAGED} as s
         anti join {ROW_VERDICTS} as v
             on s.file_index = v.file_index and s.line_number = v.line_number
         where s.file_index in ({", ".join(str(i) for i in staged_files) or "null"})
         """
     )
+    con.execute(
+        f"""
+        create or replace temp view {BATCH_ROWS} as
+        select file_index, line_number, {", ".join(fields)} from {bulk_rows}
+        union all
+        select * from {STAGED_ROWS}
+        """
+    )
 
 
 def classify_collisions(
-    con: duckdb.DuckDBPyConnection, fields: tuple[str, ...], event_tables: list[str]
+    con: duckdb.DuckDBPyConnection,
+    fields: tuple[str, ...],
+    event_tables: list[str],
+    earlier_loads: str,
 ) -> None:
     """Build `_collision_verdicts`: the records of `_batch_rows` that are NOT loaded, as
     `duplicate` or `conflict`.
 
     An event_id already in the log (any stream's table) or earlier in the batch (by file,
     then line) makes the record a duplicate if its content is the same, else a conflict.
-    Content hashes are computed only for event_ids that collide.
+    Content hashes are computed only for event_ids that collide. `earlier_loads` is SQL
+    that tells a logged row from the batch's own (unfinished) rows.
     """
     con.execute(
-        f"create or replace temp table {_BATCH_KEYS} as select row_key, event_id, "
+        f"create or replace temp table {_BATCH_KEYS} as select event_id, "
         f"hash(event_id) as id_hash from {BATCH_ROWS}"
     )
     con.execute(
@@ -298,22 +309,28 @@ def classify_collisions(
     stored = content_hash(list(fields))
     logged = " union all ".join(
         f"select event_id, {stored} as event_hash from {t} "
-        f"where event_id in (select k.event_id from {_BATCH_KEYS} as k)"
+        f"where event_id in (select k.event_id from {_BATCH_KEYS} as k) and {earlier_loads}"
         for t in event_tables
     )
     con.execute(f"create or replace temp table {_LOGGED} as {logged}")
+    # The colliding event_ids are few; as a table of known size, they are the side DuckDB
+    # hashes, and their filter reaches the log's scan of the batch's rows (only the rows
+    # of those event_ids are read whole).
+    con.execute(
+        f"""
+        create or replace temp table {_COLLIDED_IDS} as
+        select distinct k.event_id
+        from {_BATCH_KEYS} as k
+        where k.id_hash in (select r.id_hash from {_BATCH_REPEATS} as r)
+            or k.event_id in (select g.event_id from {_LOGGED} as g)
+        """
+    )
     con.execute(
         f"""
         create or replace temp table {_COLLIDED} as
-        with keys as (
-            select k.row_key
-            from {_BATCH_KEYS} as k
-            where k.id_hash in (select r.id_hash from {_BATCH_REPEATS} as r)
-                or k.event_id in (select g.event_id from {_LOGGED} as g)
-        )
         select b.file_index, b.line_number, b.event_id, b.event_type, {stored} as event_hash
         from {BATCH_ROWS} as b
-        semi join keys as k on b.row_key = k.row_key
+        semi join {_COLLIDED_IDS} as k on b.event_id = k.event_id
         """
     )
     con.execute(
@@ -372,8 +389,9 @@ def append_loadable(
     load_ids: list[str],
     loaded_at: str,
 ) -> None:
-    """Append every record of `_batch_rows` that is neither a duplicate nor a conflict to
-    `table`, under its file's path and load id (listed by file_index)."""
+    """Append every staged record (`_staged_rows`) that is neither a duplicate nor a
+    conflict to `table`, under its file's path and load id (listed by file_index). The
+    bulk-read records are in the log already."""
 
     def by_file(values: list[str]) -> str:
         listed = ", ".join(sql_literal(v) for v in values)
@@ -388,7 +406,7 @@ def append_loadable(
             b.line_number,
             {by_file(load_ids)},
             cast({sql_literal(loaded_at)} as timestamp)
-        from {BATCH_ROWS} as b
+        from {STAGED_ROWS} as b
         anti join {COLLISION_VERDICTS} as v
             on b.file_index = v.file_index and b.line_number = v.line_number
         """

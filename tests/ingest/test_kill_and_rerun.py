@@ -55,7 +55,12 @@ def test_killed_load_reruns_to_the_same_warehouse_as_an_uninterrupted_one(tmp_pa
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
 
-    partial = table(killed, "select count(*) from raw.marketing_events")[0][0]
+    # A batch stopped between its two transactions leaves unfinished records, not counted.
+    partial = table(
+        killed,
+        "select count(*) from raw.marketing_events "
+        "where _load_id not in (select load_id from raw.unfinished_loads)",
+    )[0][0]
     assert 0 < partial < written, "the kill must land in the middle of the load"
     assert partial % EVENTS_PER_FILE == 0, "only whole files are committed"
 
