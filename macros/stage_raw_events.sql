@@ -7,7 +7,7 @@ with
 
 source as (
     select * from {{ source_relation }}
-    where {{ finished_loads() }}
+    where {{ finished_loads(source_relation) }}
 ),
 
 renamed as (
