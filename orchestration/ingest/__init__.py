@@ -1,1 +1,1 @@
-"""Bulk loading of landing files into the immutable raw event log."""
+"""Bulk loading of landing files into the raw event log (immutable once a load is finished)."""

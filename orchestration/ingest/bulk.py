@@ -20,8 +20,9 @@ Until the second commit the loads are unfinished: dbt's staging models leave the
 and the loader's next run removes them before it loads (`discard_unfinished_loads`), so a
 load killed between the two is loaded again whole.
 
-Line numbers: each file has its own `read_json`, numbered by `row_number() over ()`. A
-numbered read runs on one thread and returns one row per non-blank line in file order (a
+Line numbers: each file has its own `read_json`, numbered by `row_number() over ()`, which
+numbers rows in the order the scan returns them. A numbered read runs on one thread and
+returns one row per non-blank line in file order (a
 row of nulls for a line it cannot read); the files of a batch are read in parallel. A file
 whose rows are not as many as its lines (blank lines), or whose spot-checked lines do not
 carry the event_id read at that number, takes the line-by-line path
@@ -31,6 +32,7 @@ carry the event_id read at that number, takes the line-by-line path
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -50,6 +52,7 @@ from orchestration.ingest.validation import (
 # A longer record makes the reader give up, and the batch loads line by line.
 MAX_RECORD_BYTES = 64 << 20
 BULK_ROWS = "_bulk_rows"
+_log = logging.getLogger(__name__)
 
 
 def jsonl_columns(fields: tuple[str, ...]) -> str:
@@ -129,7 +132,12 @@ def _append_sql(
         insert into {loads.table}
             ({", ".join(fields)}, _file_path, _line_number, _load_id, _loaded_at)
         with read as (
-            select file_index, line_number, {staged}
+            select
+                file_index,
+                line_number,
+                -- The reader's row for a line it could not read has every field null.
+                {" and ".join(f"{f} is null" for f in fields)} as is_unread,
+                {staged}
             from ({reads})
         ),
         timed as (
@@ -142,8 +150,9 @@ def _append_sql(
         )
         select
             {values},
-            {by_index(loads.file_paths, "s.file_index")},
-            -- A record that failed a check keeps its line negated until it is removed.
+            case when s.is_unread then '' else {by_index(loads.file_paths, "s.file_index")} end,
+            -- A record that failed a check keeps its line negated until it is removed,
+            -- and no path if the reader could not read its line at all.
             case when ({reason_sql(cases)}) is null then s.line_number
                 else -s.line_number end,
             {by_index(loads.load_ids, "s.file_index")},
@@ -181,25 +190,26 @@ def append_unfinished(
                 ],
             )  # fmt: skip
             con.execute("commit")
-        except duckdb.Error:
+        except duckdb.Error as error:
             con.execute("rollback")
+            _log.warning(
+                "bulk read of %d file(s) failed, reading them line by line: %s", len(files), error
+            )
             files = []  # every file takes the line-by-line path
-    counts = {
-        index: (rows, first, last)
-        for index, rows, first, last in con.execute(
+    counts = dict(
+        con.execute(
             f"""
-            select {loads.file_index("_load_id")}, count(*), min(abs(_line_number)),
-                max(abs(_line_number))
+            select {loads.file_index("_load_id")}, count(*)
             from {loads.table}
             where {loads.of_batch()}
             group by 1
             """
         ).fetchall()
-    }
+    )
     numbered = []
     for file in files:
-        rows, first, last = counts.get(file.index, (0, 1, 0))
-        if rows == file.scan.lines and (first, last) == (1, rows):
+        # row_number() numbers 1 to rows; as many rows as lines means no blank line.
+        if counts.get(file.index, 0) == file.scan.lines:
             numbered.append(file)
         else:
             result.fallen_back.append(file.index)
@@ -209,7 +219,7 @@ def append_unfinished(
     result.rows_read = {file.index: file.scan.lines for file in numbered}
     rows = f"""
         select {loads.file_index("_load_id")} as file_index, _line_number as line_number,
-            {", ".join(fields)}
+            _file_path, {", ".join(fields)}
         from {loads.table}
         where {loads.of_batch([file.index for file in numbered])}
     """
@@ -217,12 +227,15 @@ def append_unfinished(
         (file_index, -line_number, unread)
         for file_index, line_number, unread in con.execute(
             f"""
-            select file_index, line_number, {" and ".join(f"{f} is null" for f in fields)}
+            select file_index, line_number, _file_path = ''
             from ({rows} and _line_number < 0)
             """
         ).fetchall()
     ]
-    con.execute(f"create or replace temp view {BULK_ROWS} as {rows} and _line_number > 0")
+    con.execute(
+        f"create or replace temp view {BULK_ROWS} as select * exclude (_file_path) "
+        f"from ({rows} and _line_number > 0)"
+    )
     return result
 
 

@@ -1,4 +1,4 @@
-"""Load landing files into the raw event log: bulk, atomic per batch, idempotent.
+"""Load landing files into the raw event log: bulk, settled per batch, idempotent.
 
 The new files of a stream are loaded in batches (consecutive files up to
 `FUNNEL_INGEST_BATCH_MB`):
@@ -15,8 +15,9 @@ The new files of a stream are loaded in batches (consecutive files up to
    written, the loads are finished, and every file is reconciled (rows read = loaded +
    duplicates + quarantined) before the commit.
 
-A load killed at any point leaves at most unfinished loads, which nothing downstream reads
-and the next run deletes (`discard_unfinished_loads`) before it loads their files again.
+A load killed at any point leaves at most unfinished loads, which dbt's staging models
+leave out and the next run deletes (`discard_unfinished_loads`) before it loads their
+files again (the job's raw suites run after that load).
 A file the ledger already holds is not loaded again (`already_loaded`): like make or
 rsync's quick check, one whose size and modification time are those the ledger recorded is
 skipped without being read; any other is hashed, and skipped if its checksum is the loaded
@@ -377,7 +378,8 @@ def _combine_verdicts(con: duckdb.DuckDBPyConnection) -> None:
 def load_batch(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, stream: str, paths: list[Path]
 ) -> list[FileLoadResult]:
-    """Load new files together, atomically: all of them or, if interrupted, none."""
+    """Load new files together: all of them finish in one transaction or, if interrupted,
+    none does (what was appended stays unfinished until the next run deletes it)."""
     fields = contract_fields()
     started_at = _load_time(con)
     loaded_at = started_at.isoformat()

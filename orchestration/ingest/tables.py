@@ -1,4 +1,5 @@
-"""DDL of the raw layer: one immutable event table per stream, quarantine and load ledger.
+"""DDL of the raw layer: one event table per stream (immutable once a load is finished),
+quarantine, load ledger and the loads not yet finished.
 
 The raw layer is the only place raw PII (emails) is stored; dbt hashes it on the way out.
 """
@@ -108,18 +109,23 @@ def create_raw_tables(
 
 
 def discard_unfinished_loads(con: duckdb.DuckDBPyConnection, streams: list[str]) -> int:
-    """Delete the records of unfinished loads (a load stopped between its two
+    """Delete the records of the streams' unfinished loads (a load stopped between its two
     transactions), so that their files load again whole. Returns how many loads."""
     con.execute("begin transaction")
     try:
-        (loads,) = con.execute(f"select count(*) from {UNFINISHED_TABLE}").fetchone() or (0,)
-        if loads:
-            for stream in streams:
+        loads = 0
+        for stream in streams:
+            unfinished = f"select load_id from {UNFINISHED_TABLE} where stream = ?"
+            (count,) = con.execute(f"select count(*) from ({unfinished})", [stream]).fetchone() or (
+                0,
+            )
+            if count:
                 con.execute(
-                    f"delete from {events_table(stream)} "
-                    f"where _load_id in (select load_id from {UNFINISHED_TABLE})"
+                    f"delete from {events_table(stream)} where _load_id in ({unfinished})",
+                    [stream],
                 )
-            con.execute(f"delete from {UNFINISHED_TABLE}")
+                con.execute(f"delete from {UNFINISHED_TABLE} where stream = ?", [stream])
+                loads += count
         con.execute("commit")
     except Exception:
         con.execute("rollback")

@@ -51,6 +51,7 @@ def test_bad_lines_in_the_middle_keep_their_line_numbers(tmp_path: Path):
             b'{"colour": "blue"}',                       # 7 an object without contract fields
             unknown,                                     # 8 unknown event type, kept verbatim
             view("m9"),                                  # 9 loads
+            b'{"event_id": "  ", "amount": ""}',         # 10 a record whose fields are all blank
         ],
     )  # fmt: skip
     warehouse = tmp_path / "w.duckdb"
@@ -66,12 +67,13 @@ def test_bad_lines_in_the_middle_keep_their_line_numbers(tmp_path: Path):
         (6, "malformed_record"),
         (7, "missing_required_field"),
         (8, "unknown_event_type"),
+        (10, "missing_required_field"),  # read, so not malformed, though every field is blank
     ]
     raw = {line: record for _, line, _, record in rows}
     assert raw[2] == '{"event_id": "m2", "event_type": '
     assert raw[4] == '{"event_id": "m4", "x": "?"}'  # the undecodable byte, as a `?`
     assert raw[8] == unknown.decode()
-    assert ledger(warehouse) == [("marketing/a.jsonl", 9, 3, 0, 6)]
+    assert ledger(warehouse) == [("marketing/a.jsonl", 10, 3, 0, 7)]
 
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
