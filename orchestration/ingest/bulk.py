@@ -46,6 +46,7 @@ from orchestration.ingest.validation import (
     STORED_AS,
     catalog_index_sql,
     reason_sql,
+    sql_list,
 )
 
 # read_json's largest record, which also sizes its read buffers (DuckDB's default is 16 MB).
@@ -72,20 +73,17 @@ class BatchLoads:
     loaded_at: str
 
     def of_batch(self, files: Sequence[int] | None = None) -> str:
-        """SQL: the row is one of this batch's (or of its `files`, by batch index). The load
-        time prunes the older row groups; the load ids are a list, not an IN list, which
-        DuckDB would turn into a join that keeps other filters out of the scan."""
+        """SQL: the row is one of this batch's (or of its `files`, by batch index); the load
+        time prunes the older row groups."""
         chosen = self.load_ids if files is None else [self.load_ids[i] for i in files]
-        ids = ", ".join(sql_literal(i) for i in chosen)
         return (
             f"_loaded_at = cast({sql_literal(self.loaded_at)} as timestamp) "
-            f"and list_contains(cast([{ids}] as varchar[]), _load_id)"
+            f"and list_contains(cast({sql_list(chosen)} as varchar[]), _load_id)"
         )
 
     def file_index(self, load_id: str) -> str:
         """SQL: the batch index of the file of load id `load_id`."""
-        ids = ", ".join(sql_literal(i) for i in self.load_ids)
-        return f"list_position([{ids}], {load_id}) - 1"
+        return f"list_position({sql_list(self.load_ids)}, {load_id}) - 1"
 
 
 @dataclass
@@ -315,4 +313,4 @@ def remove_unloadable(con: duckdb.DuckDBPyConnection, loads: BatchLoads, bulk: B
 
 def by_index(values: list[str], index: str) -> str:
     """SQL: the value at the 0-based `index` of a list of text values."""
-    return f"[{', '.join(sql_literal(v) for v in values)}][{index} + 1]"
+    return f"{sql_list(values)}[{index} + 1]"

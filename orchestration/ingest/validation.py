@@ -40,7 +40,7 @@ def _requires(field: str) -> str:
     return f"requires_{field}"
 
 
-def _sql_list(values: list[str] | list[bool]) -> str:
+def sql_list(values: list[str] | list[bool]) -> str:
     items = (sql_literal(v) if isinstance(v, str) else str(v).lower() for v in values)
     return "[" + ", ".join(items) + "]"
 
@@ -63,7 +63,7 @@ def _catalog(attribute: str, fields: tuple[str, ...]) -> str:
         values: list[str] | list[bool] = [field in required_fields(t) for t in catalog]
     else:
         values = [row[attribute] for row in catalog.values()]
-    return f"{_sql_list(values)}[s.{CATALOG_INDEX}]"
+    return f"{sql_list(values)}[s.{CATALOG_INDEX}]"
 
 
 def _limits(loaded_at: str) -> dict[str, str]:
