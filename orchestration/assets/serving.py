@@ -71,6 +71,7 @@ def publication_metadata(publication: Publication) -> dict[str, dg.MetadataValue
         "parquet_folder": dg.MetadataValue.path(str(publication.parquet_dir)),
         "tables": dg.MetadataValue.int(len(publication.row_counts)),
         "rewritten": dg.MetadataValue.json(publication.rewritten),
+        "patched": dg.MetadataValue.json(publication.patched),
         "rows": dg.MetadataValue.int(sum(publication.row_counts.values())),
         "size_mb": dg.MetadataValue.float(round(publication.size_bytes / 1e6, 3)),
         "storage_version": dg.MetadataValue.text(STORAGE_VERSION),
@@ -107,7 +108,9 @@ def publication_metadata(publication: Publication) -> dict[str, dg.MetadataValue
         "file per mart under `parquet/`. Built under a temporary name and swapped in "
         "atomically after each successful run: readers never block the pipeline and always "
         "see a complete version. Marts whose content did not change are carried over from "
-        "the previous version; a mart kept as a view over served marts is served as that view."
+        "the previous version, changed marts are patched in the groups of rows that changed "
+        "(by their grain key), and a mart kept as a view over served marts is served as that "
+        "view."
     ),
     check_specs=[
         dg.AssetCheckSpec(

@@ -13,7 +13,12 @@ and a `parquet` symlink is switched to it in one atomic rename.
 Only what changed is written again. The staged file starts as a copy of the served one, and
 the new snapshot links the previous snapshot's files: a mart whose rows (a count and a sum of
 row hashes, over the warehouse, the served file and the old Parquet file each) and columns
-are those already served is kept, any other is dropped and copied again. A mart the warehouse
+are those already served is kept. A changed mart whose columns are those served is patched:
+its rows are grouped by their first column (each mart's grain key comes first), the groups
+whose count or sum of row hashes differ between the warehouse and the served table are
+deleted and copied again, and the others stay (a day's delivery re-derives a few percent of
+the journeys, so most of a large mart stays). Where more than half of the rows would be
+written, or the columns changed, the mart is dropped and copied whole. A mart the warehouse
 keeps as a view over served marts (stage_attribution unnests conversion_touches) is served as
 the same view, not as its expanded rows; its Parquet file holds the expanded rows.
 """
@@ -38,6 +43,9 @@ STORAGE_VERSION = "v1.0.0"
 # Number in the file header of that format (what a 1.x client checks before opening).
 STORAGE_VERSION_NUMBER = 64
 SERVING_SCHEMA = "marts"
+# A changed mart is patched when at most this share of its rows is deleted and written
+# again; past it, copying the whole mart is cheaper than finding and replacing its groups.
+PATCH_MAX_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ class Publication:
     parquet_files: dict[str, Path] = field(default_factory=dict)
     # The marts written again; the others were carried over from the previous publication.
     rewritten: list[str] = field(default_factory=list)
+    # Of those, the marts written again only in the groups of rows that changed (patched).
+    patched: list[str] = field(default_factory=list)
     published_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -107,7 +117,7 @@ def publish_marts(
         shutil.rmtree(snapshot, ignore_errors=True)
         raise
     _prune_snapshots(folder, keep={snapshot.name, *_previous_snapshot(folder)})
-    return Publication(final_db, parquet_dir, copy.counts, copy.files, copy.rewritten)
+    return Publication(final_db, parquet_dir, copy.counts, copy.files, copy.rewritten, copy.patched)
 
 
 @dataclass
@@ -115,6 +125,7 @@ class _Copy:
     counts: dict[str, int] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     rewritten: list[str] = field(default_factory=list)
+    patched: list[str] = field(default_factory=list)
 
 
 def _start_from_previous(previous: Path, staged_db: Path) -> None:
@@ -204,9 +215,24 @@ def _build_copy(
         served_views = _views(con, "serving", schema)
         unchanged = {t for t in prints if t not in views}
         unchanged |= {t for t, sql in views.items() if served_views.get(t) == sql}
-        _drop_all_but(con, schema, unchanged)
+        patches = {
+            t: patch
+            for t in _served_alike(con, source_db, schema, tables)
+            if t not in unchanged
+            and t not in views
+            and (patch := _changed_groups(con, source[t], target[t], counts[t])) is not None
+        }
+        _drop_all_but(con, schema, unchanged | set(patches))
         for table in (t for t in tables if t not in unchanged and t not in views):
-            _copy_table(con, source_db, schema, table, source[table], target[table])
+            if table in patches:
+                _apply_patch(con, source[table], target[table], patches[table])
+                copy.patched.append(table)
+                log(
+                    f"patched {schema}.{table}: {patches[table].rows:,} of {counts[table]:,} "
+                    "rows written again"
+                )
+            else:
+                _copy_table(con, source_db, schema, table, source[table], target[table])
             copy.rewritten.append(table)
         # Views are bound with the warehouse detached: one that reads anything but the
         # served marts cannot be served as a view, and is copied as a table instead.
@@ -229,7 +255,9 @@ def _build_copy(
             if not reused:
                 _write_parquet(con, target[table], parquet)
             copy.files[table], copy.counts[table] = parquet, counts[table]
-            if table in as_tables or (table not in views and table not in unchanged):
+            if table in copy.patched:
+                state = "patched"
+            elif table in as_tables or (table not in views and table not in unchanged):
                 state = "copied"
             else:
                 state = "view" if table in views else "carried over"
@@ -280,6 +308,92 @@ def _same_content(
         if fingerprint(con, served_table) == held:
             same[table] = held
     return same
+
+
+def _served_alike(
+    con: duckdb.DuckDBPyConnection, source_db: str, schema: str, tables: list[str]
+) -> list[str]:
+    """The marts the staged file serves as tables with the warehouse's columns, types and
+    descriptions: those can be patched in place."""
+    served_tables = {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'serving' and schema_name = ?",
+            [schema],
+        ).fetchall()
+    }
+    return [
+        t
+        for t in tables
+        if t in served_tables
+        and _columns(con, source_db, schema, t) == _columns(con, "serving", schema, t)
+    ]
+
+
+@dataclass(frozen=True)
+class _Patch:
+    """The groups of a mart's rows to replace: their hashes' table, and the rows to write."""
+
+    groups: str
+    group_by: str
+    rows: int
+
+
+def _changed_groups(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, source_rows: int
+) -> _Patch | None:
+    """The groups of rows (by the first column) whose count or sum of row hashes differ
+    between `source` and the served `target`, or None when replacing them would write more
+    than PATCH_MAX_SHARE of the rows (copying the mart whole is then cheaper).
+
+    Any grouping makes a patch exact: a group with the same count and hash sum on both sides
+    holds the same rows (unless the sums collide, as for `fingerprint`), and every other
+    group is replaced whole. The first column is the mart's grain key, so the groups are
+    small and a day's changes touch few of them."""
+    key = con.sql(f"select * from {source}").columns[0]
+    group_by = f"hash({quote_identifier(key)})"
+    groups = f"_changed_groups_{uuid.uuid4().hex[:8]}"
+    con.execute(
+        f"""
+        create temp table {groups} as
+        with
+        source_groups as (
+            select {group_by} as group_hash, count(*) as row_count,
+                sum(hash(r)::hugeint) as row_hashes
+            from {source} as r
+            group by all
+        ),
+        served_groups as (
+            select {group_by} as group_hash, count(*) as row_count,
+                sum(hash(r)::hugeint) as row_hashes
+            from {target} as r
+            group by all
+        )
+        select
+            coalesce(s.group_hash, t.group_hash) as group_hash,
+            coalesce(s.row_count, 0) as source_rows,
+            coalesce(t.row_count, 0) as served_rows
+        from source_groups as s
+        full outer join served_groups as t on s.group_hash = t.group_hash
+        where s.row_count is distinct from t.row_count or s.row_hashes is distinct from t.row_hashes
+        """
+    )
+    written, deleted = con.execute(
+        f"select coalesce(sum(source_rows), 0), coalesce(sum(served_rows), 0) from {groups}"
+    ).fetchone()  # type: ignore[misc]
+    if written + deleted > PATCH_MAX_SHARE * max(source_rows, 1):
+        con.execute(f"drop table {groups}")
+        return None
+    return _Patch(groups, group_by, int(written))
+
+
+def _apply_patch(con: duckdb.DuckDBPyConnection, source: str, target: str, patch: _Patch) -> None:
+    """Replace the patch's groups of `target` by `source`'s rows of those groups."""
+    changed = f"{patch.group_by} in (select group_hash from {patch.groups})"
+    con.execute(f"delete from {target} where {changed}")
+    con.execute(f"insert into {target} select * from {source} where {changed}")
+    con.execute(f"drop table {patch.groups}")
 
 
 def _drop_all_but(con: duckdb.DuckDBPyConnection, schema: str, keep: set[str]) -> None:

@@ -10,6 +10,7 @@ import pytest
 from orchestration.serving.locations import PARQUET_LINK, PARQUET_SNAPSHOTS, SERVING_DATABASE
 from orchestration.serving.publish import (
     STORAGE_VERSION_NUMBER,
+    Publication,
     publish_marts,
     storage_version_number,
 )
@@ -253,3 +254,78 @@ def test_descriptions_changed_alone_are_published(warehouse: Path, tmp_path: Pat
             "select comment from duckdb_columns() where column_name = 'score'"
         ).fetchone()
     assert comment == "Lead score."
+
+
+def republish(
+    warehouse: Path, folder: Path, marts: list[str], *changes: str
+) -> tuple[Publication, list[str]]:
+    """Publish, apply `changes` to the warehouse, publish again: that publication and its log."""
+    publish_marts(warehouse, folder, marts)
+    with duckdb.connect(str(warehouse)) as con:
+        for change in changes:
+            con.execute(change)
+    messages: list[str] = []
+    return publish_marts(warehouse, folder, marts, log=messages.append), messages
+
+
+def test_a_few_changed_rows_are_patched_in_place(warehouse: Path, tmp_path: Path):
+    folder = tmp_path / "serving"
+    make_warehouse(warehouse, people=10)  # p0..p9, score = n % 3
+    publication, messages = republish(
+        warehouse,
+        folder,
+        ["dim_people", "dim_stages"],
+        "update marts.dim_people set score = 9 where person_key = 'p1'",
+        "delete from marts.dim_people where person_key = 'p2'",
+        "insert into marts.dim_people values ('p10', 1)",
+    )
+    assert publication.patched == ["dim_people"]
+    assert publication.rewritten == ["dim_people"]
+    # Written again: the groups of p1 (changed) and p10 (new); p2's group is only deleted.
+    assert "patched marts.dim_people: 2 of 10 rows written again" in messages
+    expected = sorted(
+        [(f"p{n}", n % 3) for n in (0, 3, 4, 5, 6, 7, 8, 9)] + [("p1", 9), ("p10", 1)]
+    )
+    assert served_rows(publication.database, "dim_people") == expected
+    assert parquet_rows(folder, "dim_people") == expected
+    with duckdb.connect(str(publication.database), read_only=True) as con:
+        (comment,) = con.execute(
+            "select comment from duckdb_tables() where table_name = 'dim_people'"
+        ).fetchone()
+    assert comment == "One row per person."
+
+
+def test_repeated_and_null_keys_are_patched_exactly(warehouse: Path, tmp_path: Path):
+    """Groups are compared by row count and hash sum, so a repeated row or a null key counts."""
+    make_warehouse(warehouse, people=10)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into marts.dim_people values (null, 1)")
+    publication, messages = republish(
+        warehouse,
+        tmp_path / "serving",
+        ["dim_people"],
+        "insert into marts.dim_people values ('p3', 0), (null, 2)",
+    )
+    assert publication.patched == ["dim_people"]
+    # The p3 group (two rows now) and the null group (two rows now).
+    assert "patched marts.dim_people: 4 of 13 rows written again" in messages
+    expected = sorted(
+        [(f"p{n}", n % 3) for n in range(10)] + [("p3", 0), (None, 1), (None, 2)],
+        key=lambda row: (row[0] is None, row),
+    )
+    assert served_rows(publication.database, "dim_people") == expected
+
+
+def test_a_mart_mostly_changed_is_copied_whole(warehouse: Path, tmp_path: Path):
+    make_warehouse(warehouse, people=10)
+    publication, messages = republish(
+        warehouse,
+        tmp_path / "serving",
+        ["dim_people"],
+        "update marts.dim_people set score = score + 1 where person_key <> 'p0'",
+    )
+    assert publication.patched == []
+    assert publication.rewritten == ["dim_people"]
+    assert not any(message.startswith("patched") for message in messages)
+    expected = sorted([("p0", 0)] + [(f"p{n}", n % 3 + 1) for n in range(1, 10)])
+    assert served_rows(publication.database, "dim_people") == expected
