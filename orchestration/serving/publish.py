@@ -243,13 +243,20 @@ def _build_copy(
             for table in as_tables:
                 _copy_table(con, source_db, schema, table, source[table], target[table])
         copy.rewritten += [t for t in views if t not in unchanged]
+        tables_rewritten = [t for t in copy.rewritten if t not in views]
         for table in tables:
             parquet = snapshot / f"{table}.parquet"
+            held = prints.get(table)
+            if held is None and table in unchanged and not tables_rewritten:
+                # A view kept as defined, over served tables all carried over, holds what it
+                # held (its columns carry no descriptions here, so it is never in `prints`):
+                # its Parquet file is carried over if it holds the view's rows.
+                held = fingerprint(con, target[table])
             reused = (
-                table in prints
+                held is not None
                 and previous_parquet is not None
                 and _carry_parquet(
-                    con, previous_parquet / parquet.name, parquet, target[table], prints[table]
+                    con, previous_parquet / parquet.name, parquet, target[table], held
                 )
             )
             if not reused:

@@ -142,6 +142,8 @@ def add_touches(path: Path, touches: int) -> None:
             "create or replace view marts.credits as "
             "select touch_id, unnest(credits) as credit from marts.touches"
         )
+        # As dbt's persist_docs does; the served view is created from its SQL alone.
+        con.execute("comment on column marts.credits.credit is 'One touch credit.'")
 
 
 def served_rows(database: Path, table: str) -> list[tuple]:
@@ -197,9 +199,13 @@ def test_only_changed_marts_are_written_again(warehouse: Path, tmp_path: Path):
     # The unchanged mart's Parquet file is the previous snapshot's, linked.
     assert (folder / PARQUET_LINK / "dim_stages.parquet").samefile(stages_parquet)
 
+    credits_parquet = (folder / PARQUET_LINK / "credits.parquet").resolve()
     third = publish_marts(warehouse, folder, marts)
     assert third.rewritten == []
     assert people_count(third.database) == 7
+    # Nothing changed: the view's Parquet file (its expanded rows) is carried over too.
+    assert (folder / PARQUET_LINK / "credits.parquet").samefile(credits_parquet)
+    assert len(parquet_rows(folder, "credits")) == 8
 
 
 def test_a_change_that_keeps_the_row_count_is_written_again(warehouse: Path, tmp_path: Path):
