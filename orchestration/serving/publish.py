@@ -214,7 +214,12 @@ def _build_copy(
         # read the served tables, so they show the new rows once those are written).
         served_views = _views(con, "serving", schema)
         unchanged = {t for t in prints if t not in views}
-        unchanged |= {t for t, sql in views.items() if served_views.get(t) == sql}
+        unchanged |= {
+            t
+            for t, sql in views.items()
+            if served_views.get(t) == sql
+            and _columns(con, source_db, schema, t) == _columns(con, "serving", schema, t)
+        }
         patches = {
             t: patch
             for t in _served_alike(con, source_db, schema, tables)
@@ -235,28 +240,33 @@ def _build_copy(
                 _copy_table(con, source_db, schema, table, source[table], target[table])
             copy.rewritten.append(table)
         # Views are bound with the warehouse detached: one that reads anything but the
-        # served marts cannot be served as a view, and is copied as a table instead.
+        # served marts cannot be served as a view, and is copied as a table instead. Their
+        # descriptions are read before.
+        view_comments = {
+            t: _comment_statements(con, source_db, schema, t, target[t], kind="view")
+            for t in views
+            if t not in unchanged
+        }
         con.execute(f"detach {quote_identifier(source_db)}")
-        as_tables = [t for t in views if t not in unchanged and not _create_view(con, views[t])]
+        as_tables = []
+        for view in (t for t in views if t not in unchanged):
+            if _create_view(con, views[view]):
+                for statement in view_comments[view]:
+                    con.execute(statement)
+            else:
+                as_tables.append(view)
         if as_tables:
             con.execute(attach_source)
             for table in as_tables:
                 _copy_table(con, source_db, schema, table, source[table], target[table])
         copy.rewritten += [t for t in views if t not in unchanged]
-        tables_rewritten = [t for t in copy.rewritten if t not in views]
         for table in tables:
             parquet = snapshot / f"{table}.parquet"
-            held = prints.get(table)
-            if held is None and table in unchanged and not tables_rewritten:
-                # A view kept as defined, over served tables all carried over, holds what it
-                # held (its columns carry no descriptions here, so it is never in `prints`):
-                # its Parquet file is carried over if it holds the view's rows.
-                held = fingerprint(con, target[table])
             reused = (
-                held is not None
+                table in prints
                 and previous_parquet is not None
                 and _carry_parquet(
-                    con, previous_parquet / parquet.name, parquet, target[table], held
+                    con, previous_parquet / parquet.name, parquet, target[table], prints[table]
                 )
             )
             if not reused:
@@ -487,18 +497,33 @@ def _copy_comments(
     con: duckdb.DuckDBPyConnection, source_db: str, schema: str, table: str, target: str
 ) -> None:
     """Carry the dbt descriptions (persisted as comments) over, so BI tools show them."""
+    for statement in _comment_statements(con, source_db, schema, table, target):
+        con.execute(statement)
+
+
+def _comment_statements(
+    con: duckdb.DuckDBPyConnection,
+    source_db: str,
+    schema: str,
+    table: str,
+    target: str,
+    kind: str = "table",
+) -> list[str]:
+    """The statements that give `target` (a table or view) the warehouse's descriptions."""
+    statements = []
     table_comment = _description(con, source_db, schema, table)
     if table_comment:
-        con.execute(f"comment on table {target} is {quote_literal(table_comment)}")
+        statements.append(f"comment on {kind} {target} is {quote_literal(table_comment)}")
     columns = con.execute(
         "select column_name, comment from duckdb_columns() where database_name = ? "
         "and schema_name = ? and table_name = ? and comment is not null",
         [source_db, schema, table],
     ).fetchall()
-    for column, comment in columns:
-        con.execute(
-            f"comment on column {target}.{quote_identifier(column)} is {quote_literal(comment)}"
-        )
+    statements += [
+        f"comment on column {target}.{quote_identifier(column)} is {quote_literal(comment)}"
+        for column, comment in columns
+    ]
+    return statements
 
 
 def _switch_parquet_link(folder: Path, snapshot: Path) -> Path:

@@ -164,6 +164,10 @@ def test_a_view_over_served_marts_is_served_as_that_view(warehouse: Path, tmp_pa
     with duckdb.connect(str(publication.database), read_only=True) as con:
         served_views = con.execute("select view_name from duckdb_views() where not internal")
         assert served_views.fetchall() == [("credits",)]
+        described = con.execute(
+            "select column_name, comment from duckdb_columns() where table_name = 'credits'"
+        )
+        assert described.fetchall() == [("touch_id", None), ("credit", "One touch credit.")]
     expected = sorted((f"t{n}", credit) for n in range(3) for credit in (n, n * 10))
     assert served_rows(publication.database, "credits") == expected
     assert parquet_rows(folder, "credits") == expected  # the expanded rows, as before
