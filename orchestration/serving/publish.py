@@ -14,13 +14,20 @@ Only what changed is written again. The staged file starts as a copy of the serv
 the new snapshot links the previous snapshot's files: a mart whose rows (a count and a sum of
 row hashes, over the warehouse, the served file and the old Parquet file each) and columns
 are those already served is kept. A changed mart whose columns are those served is patched:
-its rows are grouped by their first column (each mart's grain key comes first), the groups
+its rows are grouped by their leading column (the grain key of the large marts), the groups
 whose count or sum of row hashes differ between the warehouse and the served table are
 deleted and copied again, and the others stay (a day's delivery re-derives a few percent of
-the journeys, so most of a large mart stays). Where more than half of the rows would be
-written, or the columns changed, the mart is dropped and copied whole. A mart the warehouse
-keeps as a view over served marts (stage_attribution unnests conversion_touches) is served as
-the same view, not as its expanded rows; its Parquet file holds the expanded rows.
+the journeys, so most of a large mart stays). The mart is dropped and copied whole instead
+when its columns changed, when the rows a patch would delete plus those it would write pass
+half of its rows, or when the deleted rows its file still stores would pass a quarter. A
+mart the warehouse keeps as a view over served marts (stage_attribution unnests
+conversion_touches) is served as the same view, with its descriptions, not as its expanded
+rows; its Parquet file holds the expanded rows.
+
+Row hashes are DuckDB's `hash`: a change between two values it hashes alike goes unseen. For
+text, numbers and times that takes a 64-bit collision; but an empty list, a list of one
+null, a struct of nulls and null itself hash alike, so a mart with list or struct columns
+would not see a change between those.
 """
 
 from __future__ import annotations
@@ -43,9 +50,13 @@ STORAGE_VERSION = "v1.0.0"
 # Number in the file header of that format (what a 1.x client checks before opening).
 STORAGE_VERSION_NUMBER = 64
 SERVING_SCHEMA = "marts"
-# A changed mart is patched when at most this share of its rows is deleted and written
-# again; past it, copying the whole mart is cheaper than finding and replacing its groups.
+# A changed mart is patched when the rows a patch deletes plus those it writes are at most
+# this share of the mart's rows; past it, copying the mart whole is cheaper.
 PATCH_MAX_SHARE = 0.5
+# A deleted row stays in the served file until its row group is compacted: a mart is copied
+# whole again once the rows it stores for deletes would pass this share of its rows, so
+# daily patches cannot grow the file (or the readers' scans) without bound.
+DEAD_ROWS_MAX_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -225,7 +236,7 @@ def _build_copy(
             for t in _served_alike(con, source_db, schema, tables)
             if t not in unchanged
             and t not in views
-            and (patch := _changed_groups(con, source[t], target[t], counts[t])) is not None
+            and (patch := _changed_groups(con, source[t], schema, t, counts[t])) is not None
         }
         _drop_all_but(con, schema, unchanged | set(patches))
         for table in (t for t in tables if t not in unchanged and t not in views):
@@ -358,48 +369,60 @@ class _Patch:
 
 
 def _changed_groups(
-    con: duckdb.DuckDBPyConnection, source: str, target: str, source_rows: int
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    schema: str,
+    table: str,
+    source_rows: int,
 ) -> _Patch | None:
-    """The groups of rows (by the first column) whose count or sum of row hashes differ
-    between `source` and the served `target`, or None when replacing them would write more
-    than PATCH_MAX_SHARE of the rows (copying the mart whole is then cheaper).
+    """The groups of rows (by the leading column) whose count or sum of row hashes differ
+    between `source` and the served `schema.table`, or None when the mart is better copied whole:
+    the patch would delete and write more than PATCH_MAX_SHARE of its rows, or leave the
+    served file storing more than DEAD_ROWS_MAX_SHARE of them for deletes.
 
     Any grouping makes a patch exact: a group with the same count and hash sum on both sides
-    holds the same rows (unless the sums collide, as for `fingerprint`), and every other
-    group is replaced whole. The first column is the mart's grain key, so the groups are
-    small and a day's changes touch few of them."""
+    holds the same rows (to the standard of `fingerprint`), and every other group is
+    replaced whole. The leading column is the grain key of the large marts, so their groups
+    are small and a day's changes touch few of them."""
+    target = f"serving.{quote_identifier(schema)}.{quote_identifier(table)}"
+    # estimated_size: the rows the file stores, those deleted but not yet compacted included.
+    served_rows, stored_rows = con.execute(
+        f"select count(*), (select estimated_size from duckdb_tables() where database_name = "
+        f"'serving' and schema_name = ? and table_name = ?) from {target}",
+        [schema, table],
+    ).fetchone()  # type: ignore[misc]
+    budget = PATCH_MAX_SHARE * max(source_rows, 1)
+    dead_budget = DEAD_ROWS_MAX_SHARE * max(source_rows, 1) - max(stored_rows - served_rows, 0)
+    if abs(source_rows - served_rows) > budget or dead_budget < 0:
+        return None
     key = con.sql(f"select * from {source}").columns[0]
     group_by = f"hash({quote_identifier(key)})"
     groups = f"_changed_groups_{uuid.uuid4().hex[:8]}"
+    # One aggregate over both sides, each row signed by its side: a group is unchanged when
+    # its rows cancel out, in number and in hash sum.
     con.execute(
         f"""
         create temp table {groups} as
-        with
-        source_groups as (
-            select {group_by} as group_hash, count(*) as row_count,
-                sum(hash(r)::hugeint) as row_hashes
+        with both_sides as (
+            select {group_by} as group_hash, 1 as side, hash(r)::hugeint as row_hash
             from {source} as r
-            group by all
-        ),
-        served_groups as (
-            select {group_by} as group_hash, count(*) as row_count,
-                sum(hash(r)::hugeint) as row_hashes
+            union all
+            select {group_by} as group_hash, -1 as side, hash(r)::hugeint as row_hash
             from {target} as r
-            group by all
         )
         select
-            coalesce(s.group_hash, t.group_hash) as group_hash,
-            coalesce(s.row_count, 0) as source_rows,
-            coalesce(t.row_count, 0) as served_rows
-        from source_groups as s
-        full outer join served_groups as t on s.group_hash = t.group_hash
-        where s.row_count is distinct from t.row_count or s.row_hashes is distinct from t.row_hashes
+            group_hash,
+            count(*) filter (where side = 1) as source_rows,
+            count(*) filter (where side = -1) as served_rows
+        from both_sides
+        group by group_hash
+        having sum(side) <> 0 or sum(side * row_hash) <> 0
         """
     )
     written, deleted = con.execute(
         f"select coalesce(sum(source_rows), 0), coalesce(sum(served_rows), 0) from {groups}"
     ).fetchone()  # type: ignore[misc]
-    if written + deleted > PATCH_MAX_SHARE * max(source_rows, 1):
+    if written + deleted > budget or deleted > dead_budget:
         con.execute(f"drop table {groups}")
         return None
     return _Patch(groups, group_by, int(written))

@@ -6,7 +6,6 @@ Expected values are worked out by hand from the lines written here.
 
 from __future__ import annotations
 
-import shutil
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,6 @@ from orchestration.ingest.readers import BatchFile
 from orchestration.ingest.scan import scan_file
 from orchestration.ingest.tables import events_table
 from orchestration.ingest.validation import check_reasons
-from tests.conftest import BuiltWarehouse
 from tests.ingest.test_batches import ledger, quarantined, view
 from tests.ingest.test_loader import snapshot, table, write_jsonl
 
@@ -112,26 +110,3 @@ def test_load_times_only_grow_even_when_the_clock_reads_earlier(tmp_path: Path):
     load_all(warehouse, landing)
     after = f"_loaded_at > timestamp '{future.isoformat()}'"
     assert table(warehouse, f"select {after} from raw.marketing_events where event_id = 'm2'") == [(True,)]  # fmt: skip
-
-
-def test_staging_leaves_unfinished_loads_out(warehouse: BuiltWarehouse, tmp_path: Path):
-    """dbt's staging view (built by the job, with `finished_loads`) reads the log at query
-    time: a record of an unfinished load is not in it, one of a finished load is."""
-    copy = tmp_path / warehouse.database.name  # the same name: the views name the database
-    shutil.copyfile(warehouse.database, copy)
-    with duckdb.connect(str(copy)) as con:
-        for event_id, load_id in (("planted-unfinished", "stopped"), ("planted-finished", "done")):
-            con.execute(
-                "insert into raw.marketing_events by name "
-                "select * replace (? as event_id, ? as _load_id) "
-                "from raw.marketing_events where _line_number > 0 limit 1",
-                [event_id, load_id],
-            )
-        con.execute(
-            "insert into raw.unfinished_loads values ('stopped', 'marketing', 'x.jsonl', now())"
-        )
-        staged = con.execute(
-            "select event_id from staging.stg_marketing__events "
-            "where event_id like 'planted-%' order by 1"
-        ).fetchall()
-    assert staged == [("planted-finished",)]

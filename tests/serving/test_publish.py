@@ -195,6 +195,8 @@ def test_only_changed_marts_are_written_again(warehouse: Path, tmp_path: Path):
     second = publish_marts(warehouse, folder, marts)
     # The view's definition did not change: it is kept, and reads the new touches.
     assert sorted(second.rewritten) == ["dim_people", "touches"]
+    # Two new people of 7 and one new touch of 4: each written as its new groups.
+    assert sorted(second.patched) == ["dim_people", "touches"]
     assert people_count(second.database) == 7
     assert served_rows(second.database, "dim_stages") == [("lead",)]
     assert len(served_rows(second.database, "credits")) == 8
@@ -339,3 +341,69 @@ def test_a_mart_mostly_changed_is_copied_whole(warehouse: Path, tmp_path: Path):
     assert not any(message.startswith("patched") for message in messages)
     expected = sorted([("p0", 0)] + [(f"p{n}", n % 3 + 1) for n in range(1, 10)])
     assert served_rows(publication.database, "dim_people") == expected
+
+
+def test_a_view_is_kept_over_a_table_copied_whole(warehouse: Path, tmp_path: Path):
+    add_touches(warehouse, touches=3)
+    folder = tmp_path / "serving"
+    publish_marts(warehouse, folder, ["touches", "credits"])
+    add_touches(warehouse, touches=10)  # 7 new touches of 10: more than half, copied whole
+    publication = publish_marts(warehouse, folder, ["touches", "credits"])
+    assert publication.patched == []
+    assert sorted(publication.rewritten) == ["touches"]
+    expected = sorted((f"t{n}", credit) for n in range(10) for credit in (n, n * 10))
+    assert served_rows(publication.database, "credits") == expected
+    assert parquet_rows(folder, "credits") == expected
+
+
+def test_the_patch_limits(warehouse: Path, tmp_path: Path):
+    """Rows deleted plus rows written may reach half of the mart's rows, not pass it; and the
+    rows deleted by earlier patches, still stored, may reach a quarter of them."""
+    make_warehouse(warehouse, people=10)
+    folder = tmp_path / "serving"
+    # 2 changed people (2 deleted, 2 written) and 1 new (1 written): 5 of 10 rows.
+    publication, _ = republish(
+        warehouse,
+        folder,
+        ["dim_people"],
+        "update marts.dim_people set score = 7 where person_key in ('p1', 'p2')",
+        "insert into marts.dim_people values ('p10', 1)",
+    )
+    assert publication.patched == ["dim_people"]
+    # 3 changed people: 6 of 11 rows.
+    publication, _ = republish(
+        warehouse,
+        folder,
+        ["dim_people"],
+        "update marts.dim_people set score = 8 where person_key in ('p3', 'p4', 'p5')",
+    )
+    assert (publication.patched, publication.rewritten) == ([], ["dim_people"])
+
+
+def test_deleted_rows_kept_by_patches_stay_bounded(warehouse: Path, tmp_path: Path):
+    """Patches leave deleted rows in the served file until their row groups are compacted;
+    a mart is copied whole again before they pass a quarter of its rows."""
+    make_warehouse(warehouse, people=200_000)
+    folder = tmp_path / "serving"
+    publish_marts(warehouse, folder, ["dim_people"])
+    patched, stored_share = [], []
+    for publication in range(1, 7):
+        with duckdb.connect(str(warehouse)) as con:  # a tenth of the people, all over the table
+            con.execute(
+                "update marts.dim_people set score = ? where hash(person_key) % 10 = ?",
+                [publication + 10, publication],
+            )
+        patched.append(publish_marts(warehouse, folder, ["dim_people"]).patched == ["dim_people"])
+        with duckdb.connect(str(folder / SERVING_DATABASE), read_only=True) as con:
+            stored, rows = con.execute(
+                "select estimated_size, (select count(*) from marts.dim_people) "
+                "from duckdb_tables() where table_name = 'dim_people'"
+            ).fetchone()
+        stored_share.append(stored / rows)
+    assert all(share <= 1.25 for share in stored_share), stored_share
+    assert True in patched and False in patched, patched
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expected = con.execute("select count(*), sum(score) from marts.dim_people").fetchone()
+    with duckdb.connect(str(folder / SERVING_DATABASE), read_only=True) as con:
+        served = con.execute("select count(*), sum(score) from marts.dim_people").fetchone()
+    assert served == expected
