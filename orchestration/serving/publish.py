@@ -35,7 +35,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +57,9 @@ PATCH_MAX_SHARE = 0.5
 # whole again once the rows it stores for deletes would pass this share of its rows, so
 # daily patches cannot grow the file (or the readers' scans) without bound.
 DEAD_ROWS_MAX_SHARE = 0.25
+# One row's hash, of the row aliased `r`: a mart's fingerprint sums it, and a patch compares
+# its sums per group, so both judge "the same rows" alike.
+ROW_HASH = "hash(r)::hugeint"
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def _current_snapshot(folder: Path) -> Path | None:
 def fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
     """Rows, and the sum of a 64-bit hash of each whole row: equal for equal content in any
     order, and different for different content unless the hash sums collide."""
-    sql = f"select count(*), coalesce(sum(hash(r)::hugeint), 0) from {relation} as r"
+    sql = f"select count(*), coalesce(sum({ROW_HASH}), 0) from {relation} as r"
     rows, hashes = con.execute(sql).fetchone()  # type: ignore[misc]
     return int(rows), int(hashes)
 
@@ -220,21 +223,18 @@ def _build_copy(
         con.execute(f"create schema if not exists serving.{quote_identifier(schema)}")
         views = {t: sql for t, sql in _views(con, source_db, schema).items() if t in tables}
         counts = {t: _row_count(con, source[t]) for t in tables}
-        prints = _same_content(con, source_db, schema, source, counts)
+        alike = _served_alike(con, source_db, schema, tables)
+        prints = _same_content(con, schema, source, counts, alike)
         # Kept: tables holding what the warehouse holds, and views defined as there (they
         # read the served tables, so they show the new rows once those are written).
         served_views = _views(con, "serving", schema)
         unchanged = {t for t in prints if t not in views}
-        unchanged |= {
-            t
-            for t, sql in views.items()
-            if served_views.get(t) == sql
-            and _columns(con, source_db, schema, t) == _columns(con, "serving", schema, t)
-        }
+        unchanged |= {t for t, sql in views.items() if t in alike and served_views.get(t) == sql}
         patches = {
             t: patch
-            for t in _served_alike(con, source_db, schema, tables)
-            if t not in unchanged
+            for t, kind in alike.items()
+            if kind == "table"
+            and t not in unchanged
             and t not in views
             and (patch := _changed_groups(con, source[t], schema, t, counts[t])) is not None
         }
@@ -305,32 +305,18 @@ def _row_count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 def _same_content(
     con: duckdb.DuckDBPyConnection,
-    source_db: str,
     schema: str,
     source: dict[str, str],
     counts: dict[str, int],
+    alike: Iterable[str],
 ) -> dict[str, tuple[int, int]]:
-    """The marts the staged file serves (table or view) with the warehouse's columns,
-    descriptions and fingerprint, read before anything is written again, with that
-    fingerprint. Rows are hashed only where the row counts agree."""
-    served = {
-        name
-        for (name,) in con.execute(
-            "select table_name from duckdb_tables() "
-            "where database_name = 'serving' and schema_name = ? union all "
-            "select view_name from duckdb_views() "
-            "where database_name = 'serving' and schema_name = ?",
-            [schema, schema],
-        ).fetchall()
-    }
+    """Of the marts served alike (`_served_alike`), those whose served rows have the
+    warehouse's fingerprint, with that fingerprint. Rows are hashed only where the row
+    counts agree."""
     same = {}
-    for table, count in counts.items():
+    for table in alike:
         served_table = f"serving.{quote_identifier(schema)}.{quote_identifier(table)}"
-        if (
-            table not in served
-            or _columns(con, source_db, schema, table) != _columns(con, "serving", schema, table)
-            or _row_count(con, served_table) != count
-        ):
+        if _row_count(con, served_table) != counts[table]:
             continue
         held = fingerprint(con, source[table])
         if fingerprint(con, served_table) == held:
@@ -340,23 +326,24 @@ def _same_content(
 
 def _served_alike(
     con: duckdb.DuckDBPyConnection, source_db: str, schema: str, tables: list[str]
-) -> list[str]:
-    """The marts the staged file serves as tables with the warehouse's columns, types and
-    descriptions: those can be patched in place."""
-    served_tables = {
-        name
-        for (name,) in con.execute(
-            "select table_name from duckdb_tables() "
+) -> dict[str, str]:
+    """The marts the staged file serves with the warehouse's columns, types and descriptions,
+    each with what it is served as ('table' or 'view'), read before anything is written."""
+    served = dict(
+        con.execute(
+            "select table_name, 'table' from duckdb_tables() "
+            "where database_name = 'serving' and schema_name = ? union all "
+            "select view_name, 'view' from duckdb_views() "
             "where database_name = 'serving' and schema_name = ?",
-            [schema],
+            [schema, schema],
         ).fetchall()
-    }
-    return [
-        t
+    )
+    return {
+        t: served[t]
         for t in tables
-        if t in served_tables
+        if t in served
         and _columns(con, source_db, schema, t) == _columns(con, "serving", schema, t)
-    ]
+    }
 
 
 @dataclass(frozen=True)
@@ -404,10 +391,10 @@ def _changed_groups(
         f"""
         create temp table {groups} as
         with both_sides as (
-            select {group_by} as group_hash, 1 as side, hash(r)::hugeint as row_hash
+            select {group_by} as group_hash, 1 as side, {ROW_HASH} as row_hash
             from {source} as r
             union all
-            select {group_by} as group_hash, -1 as side, hash(r)::hugeint as row_hash
+            select {group_by} as group_hash, -1 as side, {ROW_HASH} as row_hash
             from {target} as r
         )
         select

@@ -357,8 +357,7 @@ def test_a_view_is_kept_over_a_table_copied_whole(warehouse: Path, tmp_path: Pat
 
 
 def test_the_patch_limits(warehouse: Path, tmp_path: Path):
-    """Rows deleted plus rows written may reach half of the mart's rows, not pass it; and the
-    rows deleted by earlier patches, still stored, may reach a quarter of them."""
+    """Rows deleted plus rows written may reach half of the mart's rows, not pass it."""
     make_warehouse(warehouse, people=10)
     folder = tmp_path / "serving"
     # 2 changed people (2 deleted, 2 written) and 1 new (1 written): 5 of 10 rows.
