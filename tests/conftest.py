@@ -3,17 +3,22 @@
 The sample generator writes landing files and, beside them, a ground truth computed by
 construction; the job loads them, builds every dbt model and runs every check. Tests that
 only read the result use `warehouse`; tests that need their own data build a small one.
+
+The suite runs on pytest-xdist's workers (one per core). The first worker to ask builds
+the session warehouse; the others wait for it and read the same files, read-only.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 SAMPLE_EVENTS = 6000
 SAMPLE_SEED = 7
@@ -89,8 +94,16 @@ def _as_dict(truth: object) -> dict:
 
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
-    built = build_warehouse(
-        tmp_path_factory.mktemp("session_warehouse"), SAMPLE_EVENTS, SAMPLE_SEED
-    )
+    # Every xdist worker has its own base folder under the run's; the build goes beside them.
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder, record = root / "session_warehouse", root / "session_warehouse.pickle"
+    with FileLock(root / "session_warehouse.lock"):
+        if record.exists():
+            built = pickle.loads(record.read_bytes())
+        else:
+            built = build_warehouse(folder, SAMPLE_EVENTS, SAMPLE_SEED)
+            record.write_bytes(pickle.dumps(built))
     assert built.run_success, "the funnel job failed on the session sample data"
     yield built

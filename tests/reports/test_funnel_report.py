@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -86,8 +87,11 @@ def test_png_and_html_are_written_and_self_contained(small_serving: Path, tmp_pa
 
 
 @pytest.mark.slow
-def test_report_asset_shows_the_picture_in_dagster(warehouse):
-    folder = warehouse.database.parent
+def test_report_asset_shows_the_picture_in_dagster(warehouse, tmp_path):
+    # Its own folder: the session's serving copy is shared with tests running alongside.
+    folder = tmp_path / "serving"
+    folder.mkdir()
+    shutil.copy2(warehouse.database.parent / SERVING_DATABASE, folder / SERVING_DATABASE)
     result = dg.materialize(
         [funnel_report],
         resources={
