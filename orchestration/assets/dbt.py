@@ -15,6 +15,7 @@ from dagster_dbt import (
 )
 
 from orchestration.builds_completed import full_refresh_needed
+from orchestration.dbt_artifacts import folder_name, invocation_folder, keep_parse
 from orchestration.freshness import MARTS_FRESHNESS
 from orchestration.resources import (
     DBT_BUILD_ARGS,
@@ -83,14 +84,16 @@ def funnel_dbt_assets(
     (so most counts fail), and keeps that connection open afterwards, which locks every
     later step out of the warehouse.
     """
-    events, error, invocation = _build(context, dbt, DBT_BUILD_ARGS)
+    events, error, invocation = _build(context, dbt, warehouse, DBT_BUILD_ARGS)
     if error is not None and full_refresh_needed(invocation.get_artifact("run_results.json")):
         context.log.warning(
             "dbt stopped the incremental build (assert_no_full_refresh_needed: the seeds "
             "changed or a full refresh did not finish): rebuilding every model from the "
             "event log with --full-refresh."
         )
-        events, error, invocation = _build(context, dbt, (*DBT_BUILD_ARGS, "--full-refresh"))
+        events, error, invocation = _build(
+            context, dbt, warehouse, (*DBT_BUILD_ARGS, "--full-refresh")
+        )
     # What dbt did build is reported even when it failed; then the step fails.
     yield from with_row_counts(events, invocation.manifest, warehouse.database)
     if error is not None:
@@ -98,10 +101,14 @@ def funnel_dbt_assets(
 
 
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, args: tuple[str, ...]
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: WarehouseResource,
+    args: tuple[str, ...],
 ) -> tuple[list, Exception | None, DbtCliInvocation]:
     """Run dbt with `args`: its events, the error it failed with (or None) and the run."""
-    invocation = dbt.cli(list(args), context=context)
+    folder = invocation_folder(warehouse.database, folder_name(context))
+    invocation = dbt.cli(list(args), context=context, target_path=folder)
     events: list = []
     try:
         for event in invocation.stream():
@@ -113,6 +120,8 @@ def _build(
                 )
     except Exception as error:
         return events, error, invocation
+    finally:
+        keep_parse(folder, warehouse.database)
     return events, None, invocation
 
 

@@ -1,4 +1,5 @@
-"""Re-running the job, or receiving the same events again in a new file, changes nothing."""
+"""Re-running the job, or receiving the same events again in a new file, changes nothing; and
+only the first dbt invocation on a warehouse parses the whole dbt project."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.dbt_artifacts import RUNS_FOLDER
 from tests.conftest import BuiltWarehouse, run_funnel_job
 
 # Everything a user reads; load ids and load times differ between runs by design.
@@ -31,8 +33,11 @@ def contents(database: Path) -> dict[str, list[tuple]]:
 
 @pytest.mark.slow
 def test_rerunning_the_job_and_replaying_events_leave_the_warehouse_unchanged(
-    warehouse: BuiltWarehouse, tmp_path: Path
+    warehouse: BuiltWarehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
+    # dbt's artifacts of these runs only, to read how each invocation parsed the project.
+    dbt_target = tmp_path / "dbt_target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(dbt_target))
     database = tmp_path / "warehouse.duckdb"
     shutil.copy2(warehouse.database, database)
     before = contents(database)
@@ -60,3 +65,13 @@ def test_rerunning_the_job_and_replaying_events_leave_the_warehouse_unchanged(
             "select rows_read, rows_loaded from raw.load_ledger where file_path like '%replay%'"
         ).fetchall()
     assert len(replayed) == 1 and replayed[0][0] > 0 and replayed[0][1] == 0
+
+    # Two runs, each a build and a docs site: only the first invocation on this warehouse
+    # parses the whole project; the three after it start from the parse it saved.
+    logs = [
+        "".join(log.read_text() for log in folder.glob("dbt.log*"))  # dbt rotates its log
+        for folder in (dbt_target / RUNS_FOLDER).iterdir()
+    ]
+    assert len(logs) == 4
+    assert sum("Unable to do partial parsing" in log for log in logs) == 1
+    assert sum("Partial parsing enabled, no changes found" in log for log in logs) == 3

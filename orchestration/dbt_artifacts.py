@@ -1,0 +1,106 @@
+"""Where the job's dbt invocations write their artifacts, and what is kept of them.
+
+dagster-dbt gives each invocation a folder of its own under dbt's target path, so that
+concurrent runs never mix their artifacts, and starts it from the project's
+`partial_parse.msgpack`. Two costs follow, and this module removes both:
+
+- dbt reuses a saved parse only when the profile is the same, and the profile holds the
+  warehouse's path. A parse saved for another warehouse (or by `make setup`, which parses
+  without one) is thrown away and the whole project parsed again: about 4 s for each of a
+  run's two invocations (the build and the docs site). Here an invocation starts from the
+  parse last saved for its own warehouse, and saves its own parse afterwards.
+- dagster-dbt never removes the folders: about 15 MB each, two per run, so a daily job
+  would fill the disk. Here they live under `target/runs/`, and only the newest are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.paths import PROJECT_DIR
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+RUNS_FOLDER = "runs"
+PARSES_FOLDER = "parses"
+# Enough invocation folders to read the last few runs' artifacts after the fact.
+KEEP_NEWEST = 10
+# A folder written to in the last hour may belong to a run still going: never removed.
+KEEP_YOUNGER_THAN_SECONDS = 3600
+
+
+def target_dir() -> Path:
+    """dbt's target path, as dbt and dagster-dbt read it (`DBT_TARGET_PATH`, else `target`)."""
+    target = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    return target if target.is_absolute() else PROJECT_DIR / target
+
+
+def _saved_parse(warehouse: Path, target: Path) -> Path:
+    key = hashlib.sha256(str(warehouse.resolve()).encode()).hexdigest()[:16]
+    return target / PARSES_FOLDER / f"{key}.msgpack"
+
+
+def folder_name(context: dg.AssetExecutionContext) -> str:
+    """The invocation folder's name before its unique suffix: step and run, as dagster-dbt's."""
+    return f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}"
+
+
+def invocation_folder(warehouse: Path, name: str, target: Path | None = None) -> Path:
+    """A new folder for one dbt invocation on `warehouse`, holding the parse last saved for
+    that warehouse (dagster-dbt then leaves it as it is)."""
+    target = target or target_dir()
+    folder = target / RUNS_FOLDER / f"{name}-{uuid.uuid4().hex[:7]}"
+    folder.mkdir(parents=True)
+    saved = _saved_parse(warehouse, target)
+    if saved.exists():
+        shutil.copyfile(saved, folder / PARTIAL_PARSE)
+    return folder
+
+
+def keep_parse(folder: Path, warehouse: Path, target: Path | None = None) -> None:
+    """Save the invocation's parse as `warehouse`'s, then prune old folders and parses."""
+    target = target or target_dir()
+    written = folder / PARTIAL_PARSE
+    if written.exists():
+        saved = _saved_parse(warehouse, target)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        # Copied beside, then renamed: a concurrent run reads a whole file or the old one.
+        staged = saved.with_name(f"{saved.name}.{uuid.uuid4().hex[:7]}")
+        shutil.copyfile(written, staged)
+        os.replace(staged, saved)
+    prune(target / RUNS_FOLDER)
+    prune(target / PARSES_FOLDER)
+
+
+def prune(folder: Path, keep: int = KEEP_NEWEST, now: float | None = None) -> list[Path]:
+    """Remove all but the `keep` newest entries of `folder`, sparing any written in the last
+    hour; the removed paths."""
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    written = {entry: _modified(entry) for entry in folder.iterdir()}
+    entries = sorted(written, key=written.__getitem__, reverse=True)
+    removed = []
+    for entry in entries[keep:]:
+        if now - written[entry] < KEEP_YOUNGER_THAN_SECONDS:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def _modified(path: Path) -> float:
+    # Another run's prune may remove an entry between listing and reading it: then it is new.
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return time.time()
