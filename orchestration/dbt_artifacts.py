@@ -42,7 +42,9 @@ def target_dir() -> Path:
 
 
 def _saved_parse(warehouse: Path, target: Path) -> Path:
-    key = hashlib.sha256(str(warehouse.resolve()).encode()).hexdigest()[:16]
+    # Keyed by the checkout too: a parse names its project's files by their full paths (a
+    # seed's, for one), so another checkout sharing a DBT_TARGET_PATH must not reuse it.
+    key = hashlib.sha256(f"{PROJECT_DIR}\n{warehouse.resolve()}".encode()).hexdigest()[:16]
     return target / PARSES_FOLDER / f"{key}.msgpack"
 
 

@@ -9,6 +9,7 @@ import os
 import time
 from pathlib import Path
 
+from orchestration import dbt_artifacts
 from orchestration.dbt_artifacts import (
     KEEP_YOUNGER_THAN_SECONDS,
     PARSES_FOLDER,
@@ -71,3 +72,17 @@ def test_prune_keeps_the_newest_and_any_written_in_the_last_hour(tmp_path: Path)
     assert [p.name for p in prune(tmp_path, keep=1, now=now)] == ["c"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
     assert prune(tmp_path / "missing") == []
+
+
+def test_another_checkout_does_not_reuse_the_parse(tmp_path: Path, monkeypatch):
+    # A parse names the project's files by full path (seeds, for one): a second checkout
+    # sharing DBT_TARGET_PATH would point dbt at the first one's files.
+    target, warehouse = tmp_path / "shared_target", tmp_path / "warehouse.duckdb"
+    monkeypatch.setattr(dbt_artifacts, "PROJECT_DIR", tmp_path / "checkout_a")
+    first = invocation_folder(warehouse, "build", target)
+    (first / PARTIAL_PARSE).write_bytes(b"parsed in checkout a")
+    keep_parse(first, warehouse, target)
+    assert (invocation_folder(warehouse, "docs", target) / PARTIAL_PARSE).exists()
+
+    monkeypatch.setattr(dbt_artifacts, "PROJECT_DIR", tmp_path / "checkout_b")
+    assert not (invocation_folder(warehouse, "build", target) / PARTIAL_PARSE).exists()
