@@ -41,6 +41,15 @@ class BuiltWarehouse:
         return self.query(sql, params)[0][0]
 
 
+def read_tables(database: Path, columns_by_table: dict[str, str]) -> dict[str, list[tuple]]:
+    """Each table's rows, its chosen columns only (e.g. `* exclude (loaded_at)`), in order."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {
+            table: con.execute(f"select {columns} from {table} order by all").fetchall()
+            for table, columns in columns_by_table.items()
+        }
+
+
 def run_funnel_job(database: Path, landing: Path) -> bool:
     """Run the real Dagster job in process against the given files; True on success."""
     from orchestration.definitions import defs

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.dbt_artifacts import RUNS_FOLDER
-from tests.conftest import BuiltWarehouse, run_funnel_job
+from tests.conftest import BuiltWarehouse, read_tables, run_funnel_job
 
 # Everything a user reads; load ids and load times differ between runs by design.
 COMPARED = {
@@ -24,11 +24,7 @@ COMPARED = {
 
 
 def contents(database: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return {
-            table: con.execute(f"select {columns} from {table} order by all").fetchall()
-            for table, columns in COMPARED.items()
-        }
+    return read_tables(database, COMPARED)
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from orchestration.builds_completed import (
     last_finished_build,
 )
 from orchestration.dbt_artifacts import RUNS_FOLDER
-from tests.conftest import BuiltWarehouse, run_funnel_job
+from tests.conftest import BuiltWarehouse, read_tables, run_funnel_job
 
 # What these seeds derive; `derived_at` says when, and a full refresh derives everything anew.
 DERIVED = {
@@ -33,11 +33,7 @@ DERIVED = {
 
 
 def derived(database: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(database), read_only=True) as con:
-        return {
-            table: con.execute(f"select {columns} from {table} order by all").fetchall()
-            for table, columns in DERIVED.items()
-        }
+    return read_tables(database, DERIVED)
 
 
 def derived_after(database: Path, moment: object) -> tuple[int, int]:
