@@ -9,17 +9,21 @@ concurrent runs never mix their artifacts, and starts it from the project's
   without one) is thrown away and the whole project parsed again: about 4 s for each of a
   run's two invocations (the build and the docs site). Here an invocation starts from the
   parse last saved for its own warehouse, and saves its own parse afterwards.
-- dagster-dbt never removes the folders: about 15 MB each, two per run, so a daily job
-  would fill the disk. Here they live under `target/runs/`, and only the newest are kept.
+- dagster-dbt never removes the folders: about 15 MB each, two per run (three with a
+  `--full-refresh` retry), so a daily job would fill the disk. Here they live under
+  `target/runs/`, and only the newest are kept, with any a run may still be writing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -33,6 +37,7 @@ PARSES_FOLDER = "parses"
 KEEP_NEWEST = 10
 # A folder written to in the last hour may belong to a run still going: never removed.
 KEEP_YOUNGER_THAN_SECONDS = 3600
+_log = logging.getLogger(__name__)
 
 
 def target_dir() -> Path:
@@ -59,25 +64,37 @@ def invocation_folder(warehouse: Path, name: str, target: Path | None = None) ->
     target = target or target_dir()
     folder = target / RUNS_FOLDER / f"{name}-{uuid.uuid4().hex[:7]}"
     folder.mkdir(parents=True)
-    saved = _saved_parse(warehouse, target)
-    if saved.exists():
-        shutil.copyfile(saved, folder / PARTIAL_PARSE)
+    # Another run's prune may remove the saved parse at any moment: then dbt parses.
+    with contextlib.suppress(FileNotFoundError):
+        shutil.copyfile(_saved_parse(warehouse, target), folder / PARTIAL_PARSE)
     return folder
 
 
-def keep_parse(folder: Path, warehouse: Path, target: Path | None = None) -> None:
-    """Save the invocation's parse as `warehouse`'s, then prune old folders and parses."""
+def keep_parse(
+    folder: Path,
+    warehouse: Path,
+    target: Path | None = None,
+    warn: Callable[[str], None] = _log.warning,
+) -> None:
+    """Save the invocation's parse as `warehouse`'s, then prune old folders and parses.
+
+    Only a cache: a file-system error is reported through `warn`, never raised, so that it
+    cannot fail a build or hide the error dbt failed with.
+    """
     target = target or target_dir()
-    written = folder / PARTIAL_PARSE
-    if written.exists():
-        saved = _saved_parse(warehouse, target)
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        # Copied beside, then renamed: a concurrent run reads a whole file or the old one.
-        staged = saved.with_name(f"{saved.name}.{uuid.uuid4().hex[:7]}")
-        shutil.copyfile(written, staged)
-        os.replace(staged, saved)
-    prune(target / RUNS_FOLDER)
-    prune(target / PARSES_FOLDER)
+    try:
+        written = folder / PARTIAL_PARSE
+        if written.exists():
+            saved = _saved_parse(warehouse, target)
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            # Copied beside, then renamed: a concurrent run reads a whole file or the old one.
+            staged = saved.with_name(f"{saved.name}.{uuid.uuid4().hex[:7]}")
+            shutil.copyfile(written, staged)
+            os.replace(staged, saved)
+        prune(target / RUNS_FOLDER)
+        prune(target / PARSES_FOLDER)
+    except OSError as error:
+        warn(f"dbt's parse was not saved for the next run, or old folders not pruned: {error}")
 
 
 def prune(folder: Path, keep: int = KEEP_NEWEST, now: float | None = None) -> list[Path]:
@@ -101,8 +118,11 @@ def prune(folder: Path, keep: int = KEEP_NEWEST, now: float | None = None) -> li
 
 
 def _modified(path: Path) -> float:
-    # Another run's prune may remove an entry between listing and reading it: then it is new.
+    """When `path` was last written. A folder's own time changes only when an entry is added
+    or removed, so a running dbt, which appends to its log, is judged by the log's time."""
     try:
-        return path.stat().st_mtime
-    except FileNotFoundError:
+        times = [path.stat().st_mtime]
+        times += [log.stat().st_mtime for log in path.glob("dbt.log*")] if path.is_dir() else []
+        return max(times)
+    except FileNotFoundError:  # removed by another run's prune meanwhile: treated as new
         return time.time()

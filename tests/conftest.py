@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,9 +57,16 @@ def run_funnel_job(database: Path, landing: Path) -> bool:
 
     previous = {
         k: os.environ.get(k)
-        for k in ("FUNNEL_DUCKDB_PATH", "FUNNEL_LANDING_DIR", "FUNNEL_SERVING_DIR")
+        for k in (
+            "FUNNEL_DUCKDB_PATH",
+            "FUNNEL_DUCKDB_TEMP_DIR",
+            "FUNNEL_LANDING_DIR",
+            "FUNNEL_SERVING_DIR",
+        )
     }
     os.environ["FUNNEL_DUCKDB_PATH"] = str(database)
+    # Its own spill folder: other test workers run jobs at the same time.
+    os.environ["FUNNEL_DUCKDB_TEMP_DIR"] = str(database.parent / "duckdb_tmp")
     os.environ["FUNNEL_LANDING_DIR"] = str(landing)
     # Tests read what the run publishes beside their own warehouse, never a user's folder.
     os.environ.pop("FUNNEL_SERVING_DIR", None)
@@ -101,6 +109,15 @@ def _as_dict(truth: object) -> dict:
     return asdict(truth)  # type: ignore[arg-type]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Each worker's Dagster definitions parse dbt if the manifest is stale; parsed here once,
+    # before the workers start, they never write target/manifest.json at the same time.
+    if not hasattr(config, "workerinput"):
+        from orchestration.resources import ensure_dbt_manifest
+
+        ensure_dbt_manifest()
+
+
 @pytest.fixture(scope="session")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehouse]:
     # Every xdist worker has its own base folder under the run's; the build goes beside them.
@@ -109,10 +126,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltWarehou
         root = root.parent
     folder, record = root / "session_warehouse", root / "session_warehouse.pickle"
     with FileLock(root / "session_warehouse.lock"):
-        if record.exists():
-            built = pickle.loads(record.read_bytes())
-        else:
-            built = build_warehouse(folder, SAMPLE_EVENTS, SAMPLE_SEED)
+        if not record.exists():
+            try:
+                built: BuiltWarehouse | str = build_warehouse(folder, SAMPLE_EVENTS, SAMPLE_SEED)
+            except Exception:  # recorded, so that other workers report it instead of retrying
+                built = traceback.format_exc()
             record.write_bytes(pickle.dumps(built))
+        built = pickle.loads(record.read_bytes())
+    assert not isinstance(built, str), f"building the session warehouse failed:\n{built}"
     assert built.run_success, "the funnel job failed on the session sample data"
     yield built

@@ -23,6 +23,7 @@ def dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     target = database.parent / f"dbt_target_{database.stem}"
+    env["DBT_LOG_PATH"] = str(target)  # not the project's logs/, which other workers share
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", str(project_dir),
                "--project-dir", str(project_dir), "--target-path", str(target)]  # fmt: skip
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=project_dir)

@@ -121,7 +121,7 @@ def _build(
     except Exception as error:
         return events, error, invocation
     finally:
-        keep_parse(folder, warehouse.database)
+        keep_parse(folder, warehouse.database, warn=context.log.warning)
     return events, None, invocation
 
 

@@ -43,7 +43,7 @@ def dbt_docs_site(
             target_path=folder,
         ).wait()
     finally:
-        keep_parse(folder, warehouse.database)
+        keep_parse(folder, warehouse.database, warn=context.log.warning)
     site = publish_site(invocation.target_path, serving.folder(warehouse.database) / DOCS_FOLDER)
     documented = coverage(read_manifest(site))
     for kind, names in documented.undescribed.items():

@@ -86,3 +86,27 @@ def test_another_checkout_does_not_reuse_the_parse(tmp_path: Path, monkeypatch):
 
     monkeypatch.setattr(dbt_artifacts, "PROJECT_DIR", tmp_path / "checkout_b")
     assert not (invocation_folder(warehouse, "build", target) / PARTIAL_PARSE).exists()
+
+
+def test_a_folder_whose_dbt_log_is_still_growing_is_not_pruned(tmp_path: Path):
+    # dbt appends to its log during a long build; the folder's own time stays old.
+    now = time.time()
+    old = now - 3 * KEEP_YOUNGER_THAN_SECONDS
+    for name in ("running", "finished"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "dbt.log").write_text("...")
+    os.utime(tmp_path / "finished" / "dbt.log", (old, old))
+    for name in ("running", "finished"):
+        os.utime(tmp_path / name, (old, old))
+    assert [p.name for p in prune(tmp_path, keep=0, now=now)] == ["finished"]
+    assert [p.name for p in tmp_path.iterdir()] == ["running"]
+
+
+def test_a_parse_that_cannot_be_saved_is_reported_not_raised(tmp_path: Path):
+    target, warehouse = tmp_path / "target", tmp_path / "warehouse.duckdb"
+    folder = invocation_folder(warehouse, "build", target)
+    (folder / PARTIAL_PARSE).write_bytes(b"parsed")
+    (target / PARSES_FOLDER).write_text("a file where the folder should be")
+    warnings: list[str] = []
+    keep_parse(folder, warehouse, target, warn=warnings.append)
+    assert len(warnings) == 1 and "not saved" in warnings[0]
