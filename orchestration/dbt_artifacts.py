@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -53,9 +53,16 @@ def _saved_parse(warehouse: Path, target: Path) -> Path:
     return target / PARSES_FOLDER / f"{key}.msgpack"
 
 
-def folder_name(context: dg.AssetExecutionContext) -> str:
-    """The invocation folder's name before its unique suffix: step and run, as dagster-dbt's."""
-    return f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}"
+@contextlib.contextmanager
+def invocation_target(context: dg.AssetExecutionContext, warehouse: Path) -> Iterator[Path]:
+    """The target folder for one dbt invocation of a step on `warehouse`, named after the
+    step and run as dagster-dbt names its own; its parse is kept when the invocation ends."""
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}"
+    folder = invocation_folder(warehouse, name)
+    try:
+        yield folder
+    finally:
+        keep_parse(folder, warehouse, warn=context.log.warning)
 
 
 def invocation_folder(warehouse: Path, name: str, target: Path | None = None) -> Path:

@@ -31,6 +31,11 @@ def warehouse_path() -> Path:
 DEFAULT_DUCKDB_MEMORY_LIMIT = "2.5GB"
 
 
+def spill_dir_beside(warehouse: Path) -> Path:
+    """The default spill folder of a warehouse: `duckdb_tmp` beside its file."""
+    return warehouse.parent / "duckdb_tmp"
+
+
 def duckdb_limits(warehouse: Path) -> dict[str, str]:
     """Memory cap and spill folder for every DuckDB connection the pipeline opens
     (`FUNNEL_DUCKDB_MEMORY_LIMIT`, `FUNNEL_DUCKDB_TEMP_DIR`): past the cap, DuckDB spills
@@ -38,6 +43,6 @@ def duckdb_limits(warehouse: Path) -> dict[str, str]:
     return {
         "memory_limit": os.environ.get("FUNNEL_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
         "temp_directory": os.environ.get(
-            "FUNNEL_DUCKDB_TEMP_DIR", str(warehouse.parent / "duckdb_tmp")
+            "FUNNEL_DUCKDB_TEMP_DIR", str(spill_dir_beside(warehouse))
         ),
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource, DbtProject
 
-from orchestration.paths import PROJECT_DIR, landing_dir, warehouse_path
+from orchestration.paths import PROJECT_DIR, landing_dir, spill_dir_beside, warehouse_path
 
 # DuckDB allows one writer per file: every step that opens the warehouse shares this pool
 # (of size 1 in dagster.yaml); the job also runs in process so steps never overlap.
@@ -69,7 +69,7 @@ def ensure_dbt_manifest(project: DbtProject = dbt_project) -> None:
 def dbt_environment() -> None:
     """dbt reads the warehouse path from the same variable as the Python steps."""
     os.environ.setdefault("FUNNEL_DUCKDB_PATH", str(warehouse_path()))
-    os.environ.setdefault("FUNNEL_DUCKDB_TEMP_DIR", str(warehouse_path().parent / "duckdb_tmp"))
+    os.environ.setdefault("FUNNEL_DUCKDB_TEMP_DIR", str(spill_dir_beside(warehouse_path())))
 
 
 def dbt_executable() -> str:

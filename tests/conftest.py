@@ -54,6 +54,7 @@ def read_tables(database: Path, columns_by_table: dict[str, str]) -> dict[str, l
 def run_funnel_job(database: Path, landing: Path) -> bool:
     """Run the real Dagster job in process against the given files; True on success."""
     from orchestration.definitions import defs
+    from orchestration.paths import spill_dir_beside
 
     previous = {
         k: os.environ.get(k)
@@ -66,7 +67,7 @@ def run_funnel_job(database: Path, landing: Path) -> bool:
     }
     os.environ["FUNNEL_DUCKDB_PATH"] = str(database)
     # Its own spill folder: other test workers run jobs at the same time.
-    os.environ["FUNNEL_DUCKDB_TEMP_DIR"] = str(database.parent / "duckdb_tmp")
+    os.environ["FUNNEL_DUCKDB_TEMP_DIR"] = str(spill_dir_beside(database))
     os.environ["FUNNEL_LANDING_DIR"] = str(landing)
     # Tests read what the run publishes beside their own warehouse, never a user's folder.
     os.environ.pop("FUNNEL_SERVING_DIR", None)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.paths import spill_dir_beside
+
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 _PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "data-tests")
 
@@ -16,14 +18,14 @@ def dbt(
     args: list[str], database: Path, project_dir: Path = PROJECT_DIR
 ) -> subprocess.CompletedProcess:
     """`dbt <args>` on `database`, failing the test with dbt's output if dbt fails."""
+    target = database.parent / f"dbt_target_{database.stem}"
     env = {
         **os.environ,
         "FUNNEL_DUCKDB_PATH": str(database),
-        "FUNNEL_DUCKDB_TEMP_DIR": str(database.parent / "duckdb_tmp"),
+        "FUNNEL_DUCKDB_TEMP_DIR": str(spill_dir_beside(database)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_PATH": str(target),  # not the project's logs/, which other workers share
     }
-    target = database.parent / f"dbt_target_{database.stem}"
-    env["DBT_LOG_PATH"] = str(target)  # not the project's logs/, which other workers share
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", str(project_dir),
                "--project-dir", str(project_dir), "--target-path", str(target)]  # fmt: skip
     result = subprocess.run(command, env=env, capture_output=True, text=True, cwd=project_dir)

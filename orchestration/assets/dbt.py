@@ -15,7 +15,7 @@ from dagster_dbt import (
 )
 
 from orchestration.builds_completed import full_refresh_needed
-from orchestration.dbt_artifacts import folder_name, invocation_folder, keep_parse
+from orchestration.dbt_artifacts import invocation_target
 from orchestration.freshness import MARTS_FRESHNESS
 from orchestration.resources import (
     DBT_BUILD_ARGS,
@@ -107,21 +107,19 @@ def _build(
     args: tuple[str, ...],
 ) -> tuple[list, Exception | None, DbtCliInvocation]:
     """Run dbt with `args`: its events, the error it failed with (or None) and the run."""
-    folder = invocation_folder(warehouse.database, folder_name(context))
-    invocation = dbt.cli(list(args), context=context, target_path=folder)
-    events: list = []
-    try:
-        for event in invocation.stream():
-            events.append(event)
-            if isinstance(event, dg.Output):
-                built = sum(isinstance(e, dg.Output) for e in events)
-                context.log.info(
-                    f"built {event.output_name} ({built}/{len(context.selected_asset_keys)})"
-                )
-    except Exception as error:
-        return events, error, invocation
-    finally:
-        keep_parse(folder, warehouse.database, warn=context.log.warning)
+    with invocation_target(context, warehouse.database) as folder:
+        invocation = dbt.cli(list(args), context=context, target_path=folder)
+        events: list = []
+        try:
+            for event in invocation.stream():
+                events.append(event)
+                if isinstance(event, dg.Output):
+                    built = sum(isinstance(e, dg.Output) for e in events)
+                    context.log.info(
+                        f"built {event.output_name} ({built}/{len(context.selected_asset_keys)})"
+                    )
+        except Exception as error:
+            return events, error, invocation
     return events, None, invocation
 
 

@@ -4,7 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import funnel_dbt_assets
-from orchestration.dbt_artifacts import folder_name, invocation_folder, keep_parse
+from orchestration.dbt_artifacts import invocation_target
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource, dbt_project
 from orchestration.serving.docs_site import coverage, publish_site, read_manifest
 from orchestration.serving.locations import DOCS_FOLDER, ServingResource
@@ -34,16 +34,13 @@ def dbt_docs_site(
     serving: ServingResource,
 ) -> dg.MaterializeResult:
     context.log.info("dbt docs generate --static (compiles every model, reads the catalog)")
-    folder = invocation_folder(warehouse.database, folder_name(context))
-    try:
+    with invocation_target(context, warehouse.database) as folder:
         invocation = dbt.cli(
             ["docs", "generate", "--static"],
             manifest=dbt_project.manifest_path,
             raise_on_error=True,
             target_path=folder,
         ).wait()
-    finally:
-        keep_parse(folder, warehouse.database, warn=context.log.warning)
     site = publish_site(invocation.target_path, serving.folder(warehouse.database) / DOCS_FOLDER)
     documented = coverage(read_manifest(site))
     for kind, names in documented.undescribed.items():

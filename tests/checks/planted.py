@@ -17,7 +17,7 @@ from pathlib import Path
 
 from orchestration import seeds
 from orchestration.ingest.loader import load_all
-from orchestration.paths import PROJECT_DIR
+from orchestration.paths import PROJECT_DIR, spill_dir_beside
 
 BASE = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -122,7 +122,7 @@ def run_dbt(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run dbt against `database` with its own target and log folders (dbt runs in parallel)."""
     work = database.parent
     env = {**os.environ, "FUNNEL_DUCKDB_PATH": str(database),
-           "FUNNEL_DUCKDB_TEMP_DIR": str(work / "duckdb_tmp"),
+           "FUNNEL_DUCKDB_TEMP_DIR": str(spill_dir_beside(database)),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
