@@ -3,7 +3,9 @@
 Every expectation of the suites is a map expectation: each row passes or fails on its own,
 so the whole-table result is the batches' counts summed and their failing rows
 concatenated in table order. GX's own formatter then derives the percentages, partial
-lists and value counts from those, exactly as it does for one DataFrame.
+lists and value counts from those, exactly as it does for one DataFrame. In the SUMMARY
+format a batch lists only its first failing rows; the table's first ones are the first of
+those concatenated, and SUMMARY's value counts are taken over them alone.
 """
 
 from __future__ import annotations
@@ -38,9 +40,12 @@ def _raised(result: ExpectationValidationResult) -> bool:
 
 
 def _concat(results: list[dict], key: str) -> list[Any] | None:
-    if any(r.get(key) is None for r in results):
-        return None
-    return [value for r in results for value in r[key]]
+    """The batches' lists under `key` (COMPLETE's whole lists), else under `partial_<key>`
+    (SUMMARY's first failing rows), concatenated in table order."""
+    for found in (key, f"partial_{key}"):
+        if all(r.get(found) is not None for r in results):
+            return [value for r in results for value in r[found]]
+    return None
 
 
 def expectation_result(

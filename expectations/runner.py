@@ -6,6 +6,12 @@ GX's pandas engine. A large table is validated in bounded batches (expectations/
 whose results are combined into one whole-table result (expectations/combine.py): the
 same counts, samples and Data Docs as one DataFrame of the whole table. An expectation
 that raises is never taken as passed.
+
+Results are GX's SUMMARY format: per expectation, the counts and percentages over the
+whole table and the first failing rows (ids and values). Every failing row is in the dbt
+side's audit tables and `rule_breaches`. COMPLETE's lists of every failing row cost more to
+serialise and render than the validation itself (230k handoffs, 95k failing: 8.1 s, against
+3.0 s in SUMMARY).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,7 +109,7 @@ def _context(docs_dir: Path | None) -> gx.data_context.AbstractDataContext:
 
 def _sample(details: dict, id_column: str) -> list[str]:
     """Ids of the first failing rows, else the first failing values."""
-    rows = details.get("unexpected_index_list") or []
+    rows = details.get("partial_unexpected_index_list") or []
     if rows and isinstance(rows[0], dict):
         return [str(row.get(id_column)) for row in rows[:SAMPLE_SIZE]]
     return [str(v) for v in (details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]]
@@ -152,9 +159,11 @@ def _validation(
 
 def _result_format(spec: SuiteSpec) -> dict:
     return {
-        "result_format": "COMPLETE",
+        "result_format": "SUMMARY",
         "unexpected_index_column_names": [spec.id_column],
         "partial_unexpected_count": SAMPLE_SIZE,
+        # GX's pandas query naming every failing row: only meaningful for the batch in memory.
+        "return_unexpected_index_query": False,
     }
 
 
@@ -192,6 +201,20 @@ def validate_batches(
     )
 
 
+def _naming_sampled_rows(
+    combined: ExpectationSuiteValidationResult,
+) -> ExpectationSuiteValidationResult:
+    """The result as the Data Docs render it: GX names failing rows (by the id column)
+    only from a result's `unexpected_index_list`, which SUMMARY leaves out, so the sampled
+    rows are given as that list; the page still states the whole table's counts."""
+    combined = deepcopy(combined)  # the outcome is read from the result as validated
+    for result in combined.results:
+        details = result.result or {}
+        if details.get("partial_unexpected_index_list"):
+            details["unexpected_index_list"] = details["partial_unexpected_index_list"]
+    return combined
+
+
 def _build_docs(
     context: gx.data_context.AbstractDataContext,
     validation: gx.ValidationDefinition,
@@ -201,7 +224,7 @@ def _build_docs(
     of it, as the checkpoint's UpdateDataDocsAction did for one batch."""
     store = context.validation_results_store
     (result_id,) = store.list_keys()  # every batch ran under one run id: one key
-    store.set(result_id, combined)
+    store.set(result_id, _naming_sampled_rows(combined))
     context.build_data_docs(
         site_names=["warehouse"],
         resource_identifiers=[result_id, ExpectationSuiteIdentifier(name=validation.suite.name)],
