@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -43,10 +44,29 @@ ASSETS_QUERY = """
 """
 
 
+# Ports below the kernel's ephemeral range: between our check and the server's bind, no
+# outgoing connection (another xdist worker's, dbt's, GX's) can be given one of these.
+FIXED_PORTS = range(20_000, 32_768)
+
+
+def ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return FIXED_PORTS.stop
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port no one listens on, outside the range the kernel hands out on its own."""
+    candidates = [p for p in FIXED_PORTS if p < ephemeral_low()]
+    for port in random.sample(candidates, min(200, len(candidates))):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail("no free port below the ephemeral range")
 
 
 def graphql(url: str, query: str) -> dict:
