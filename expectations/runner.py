@@ -34,8 +34,8 @@ from great_expectations.data_context.types.resource_identifiers import (
     ExpectationSuiteIdentifier,
 )
 
-from expectations import combine, rules, tables
-from expectations.suites import SuiteSpec
+from expectations import combine, data_docs, rules, tables
+from expectations.suites import SuiteSpec, suite_specs
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -195,7 +195,7 @@ def validate_batches(
     ]
     combined = combine.suite_results(results, _result_format(spec))
     if docs_dir is not None:
-        _build_docs(context, validation, combined)
+        _build_docs(context, validation, combined, docs_dir)
     return SuiteOutcome(
         spec.name, row_count, [_outcome(r, spec.id_column) for r in combined.results]
     )
@@ -219,16 +219,28 @@ def _build_docs(
     context: gx.data_context.AbstractDataContext,
     validation: gx.ValidationDefinition,
     combined: ExpectationSuiteValidationResult,
+    docs_dir: Path,
 ) -> None:
-    """Store the combined result in place of the last batch's and render the Data Docs
-    of it, as the checkpoint's UpdateDataDocsAction did for one batch."""
+    """Store the combined result in place of the last batch's and render its pages, as the
+    checkpoint's UpdateDataDocsAction did for one batch, and the index of the whole site."""
     store = context.validation_results_store
     (result_id,) = store.list_keys()  # every batch ran under one run id: one key
-    store.set(result_id, _naming_sampled_rows(combined))
-    context.build_data_docs(
-        site_names=["warehouse"],
-        resource_identifiers=[result_id, ExpectationSuiteIdentifier(name=validation.suite.name)],
-    )
+    result = _naming_sampled_rows(combined)
+    store.set(result_id, result)
+    # Every suite and every kept result, so that GX's index lists them all (data_docs.py).
+    for spec in suite_specs():
+        if spec.name != validation.suite.name:
+            context.suites.add(spec.suite())
+    with data_docs.site_lock(docs_dir):
+        data_docs.keep_result(context, docs_dir, result_id, result)
+        data_docs.load_results(context, docs_dir)
+        context.build_data_docs(
+            site_names=["warehouse"],
+            resource_identifiers=[
+                result_id,
+                ExpectationSuiteIdentifier(name=validation.suite.name),
+            ],
+        )
 
 
 def validate_table(

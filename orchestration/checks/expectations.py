@@ -4,7 +4,8 @@ Suites holding an integrity rule (severity error in seeds/data_quality_rules.csv
 blocking: when one fails, the assets downstream of the guarded asset are not materialized
 in that run (the raw suites stop the dbt build, so no mart is rebuilt from bad data).
 Business-rule suites warn: the run goes on and the breaches show in the check's metadata.
-Each run also rebuilds the GX Data Docs beside the warehouse (`gx_data_docs/`).
+Each check also adds its result to the GX Data Docs beside the warehouse (`gx_data_docs/`),
+which list every suite's recent runs (expectations/data_docs.py).
 """
 
 from __future__ import annotations
