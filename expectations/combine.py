@@ -5,7 +5,7 @@ so the whole-table result is the batches' counts summed and their failing rows
 concatenated in table order. GX's own formatter then derives the percentages, partial
 lists and value counts from those, exactly as it does for one DataFrame. In the SUMMARY
 format a batch lists only its first failing rows; the table's first ones are the first of
-those concatenated, and SUMMARY's value counts are taken over them alone.
+those concatenated, and SUMMARY's value counts are taken over those alone.
 """
 
 from __future__ import annotations
@@ -39,12 +39,15 @@ def _raised(result: ExpectationValidationResult) -> bool:
     return bool(info.get("raised_exception")) or any(v.get("raised_exception") for v in nested)
 
 
-def _concat(results: list[dict], key: str) -> list[Any] | None:
-    """The batches' lists under `key` (COMPLETE's whole lists), else under `partial_<key>`
-    (SUMMARY's first failing rows), concatenated in table order."""
-    for found in (key, f"partial_{key}"):
-        if all(r.get(found) is not None for r in results):
-            return [value for r in results for value in r[found]]
+def _concat(results: list[dict], key: str, first: int) -> list[Any] | None:
+    """The batches' lists under `key` (COMPLETE's whole lists), concatenated in table order;
+    else the first `first` of their `partial_<key>` lists (SUMMARY's first failing rows),
+    which is what SUMMARY lists, and counts values over, for one DataFrame."""
+    if all(r.get(key) is not None for r in results):
+        return [value for r in results for value in r[key]]
+    partial = f"partial_{key}"
+    if all(r.get(partial) is not None for r in results):
+        return [value for r in results for value in r[partial]][:first]
     return None
 
 
@@ -63,14 +66,16 @@ def expectation_result(
     element_count = sum(r["element_count"] for r in results)
     missing = [r.get("missing_count") for r in results]
     nonnull_count = None if None in missing else element_count - sum(missing)  # type: ignore[arg-type]
+    parsed = parse_result_format(result_format)
+    first_rows = parsed["partial_unexpected_count"]
     formatted = _format_map_output(
-        result_format=parse_result_format(result_format),
+        result_format=parsed,
         success=all(b.success for b in batches),
         element_count=element_count,
         nonnull_count=nonnull_count,
         unexpected_count=sum(r["unexpected_count"] for r in results),
-        unexpected_list=_concat(results, "unexpected_list"),
-        unexpected_index_list=_concat(results, "unexpected_index_list"),
+        unexpected_list=_concat(results, "unexpected_list", first_rows),
+        unexpected_index_list=_concat(results, "unexpected_index_list", first_rows),
         unexpected_index_query=_index_query([r.get("unexpected_index_query") for r in results]),
         unexpected_index_column_names=results[0].get("unexpected_index_column_names"),
     )

@@ -1,18 +1,20 @@
 """The GX Data Docs site beside a warehouse: every suite's latest result, and its history.
 
-Each suite runs in a process of its own (a Dagster asset check) with an ephemeral GX
-context that holds only its own result, and GX's index builder removes every page whose
-result its context does not hold: the site showed the suite validated last, alone. So each
-result is also kept as JSON in `gx_validation_results/` beside the site (the newest
-`KEPT_RUNS` per suite), and every site build loads all kept results and every suite before
-GX renders the index. Pages of results no longer kept are removed by GX itself. A file lock
-keeps two checks from building the site at once: each would remove the other's new page.
+Each suite is validated with a fresh ephemeral GX context (expectations/runner.py), which
+holds only that suite and its own result, and GX's index builder removes every page whose
+result or suite its context does not hold: the site showed the suite validated last,
+alone. So each result is also kept as JSON in `gx_validation_results/` beside the site (the
+newest `KEPT_RUNS` per suite), and every site build loads every suite and every kept result
+before GX renders the index; the pages of results no longer kept are removed by GX itself.
+A file lock keeps two builds from overlapping (a manual run beside the scheduled one, or a
+test beside a job): each would remove the other's new page.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,9 +28,13 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
+from expectations.suites import suite_specs
+
 # A month of daily runs per suite.
 KEPT_RUNS = 30
 RESULTS_FOLDER = "gx_validation_results"
+_UNREADABLE = ".unreadable"
+_log = logging.getLogger(__name__)
 
 
 def results_dir(docs_dir: Path) -> Path:
@@ -50,8 +56,9 @@ def site_lock(docs_dir: Path) -> Iterator[None]:
 
 
 def _file_name(key: ValidationResultIdentifier) -> str:
-    """Sorts by run time: the newest result of a suite is its last file."""
-    return key.run_id.run_time.strftime("%Y%m%dT%H%M%S.%fZ") + ".json"
+    """The run time as GX names the result's page folder; sorts oldest first."""
+    _, run_time = key.run_id.to_tuple()
+    return f"{run_time}.json"
 
 
 def keep_result(
@@ -61,9 +68,11 @@ def keep_result(
     result: ExpectationSuiteValidationResult,
 ) -> None:
     """Write a suite's result beside the site (atomically) and drop its oldest beyond
-    KEPT_RUNS."""
+    KEPT_RUNS, with any write a crash left unfinished."""
     folder = results_dir(docs_dir) / key.expectation_suite_identifier.name
     folder.mkdir(parents=True, exist_ok=True)
+    for unfinished in folder.glob("*.partial"):
+        unfinished.unlink()
     path = folder / _file_name(key)
     record = {
         "key": list(key.to_tuple()),
@@ -76,12 +85,30 @@ def keep_result(
         old.unlink()
 
 
+def add_other_suites(context: gx.data_context.AbstractDataContext, validated: str) -> None:
+    """Every suite the job runs, besides the one validated, so that the index keeps their
+    pages."""
+    for spec in suite_specs():
+        if spec.name != validated:
+            context.suites.add(spec.suite())
+
+
 def load_results(context: gx.data_context.AbstractDataContext, docs_dir: Path) -> int:
-    """Put every kept result into the context's results store; returns how many."""
+    """Put the kept results of the job's suites into the context's results store; returns
+    how many. A file that cannot be read (damaged, or written by another GX version) is
+    renamed aside with a warning: the site then leaves out that run, and no check fails."""
     store = context.validation_results_store
-    paths = sorted(results_dir(docs_dir).glob("*/*.json"))
-    for path in paths:
-        record = json.loads(path.read_text())
-        key = ValidationResultIdentifier.from_tuple(tuple(record["key"]))
-        store.set(key, store.deserialize(record["result"]))
-    return len(paths)
+    loaded = 0
+    for spec in suite_specs():
+        for path in sorted((results_dir(docs_dir) / spec.name).glob("*.json")):
+            try:
+                record = json.loads(path.read_text())
+                key = ValidationResultIdentifier.from_tuple(tuple(record["key"]))
+                result = store.deserialize(record["result"])
+            except Exception as error:
+                _log.warning("set aside unreadable GX result %s: %s", path, error)
+                path.rename(path.with_name(path.name + _UNREADABLE))
+                continue
+            store.set(key, result)
+            loaded += 1
+    return loaded

@@ -35,7 +35,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 
 from expectations import combine, data_docs, rules, tables
-from expectations.suites import SuiteSpec, suite_specs
+from expectations.suites import SuiteSpec
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
@@ -228,9 +228,7 @@ def _build_docs(
     result = _naming_sampled_rows(combined)
     store.set(result_id, result)
     # Every suite and every kept result, so that GX's index lists them all (data_docs.py).
-    for spec in suite_specs():
-        if spec.name != validation.suite.name:
-            context.suites.add(spec.suite())
+    data_docs.add_other_suites(context, validation.suite.name)
     with data_docs.site_lock(docs_dir):
         data_docs.keep_result(context, docs_dir, result_id, result)
         data_docs.load_results(context, docs_dir)
