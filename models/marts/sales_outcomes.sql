@@ -118,7 +118,7 @@ monthly_deals as (
         sum(case when not is_won then deal_amount else 0 end) as lost_known_amount_usd,
         sum(case when not is_won and deal_amount is null then 1 else 0 end)
             as lost_amount_unknown_count,
-        avg(cycle_days) as average_sales_cycle_days,
+        {{ exact_average('cycle_days') }} as average_sales_cycle_days,
         {{ percentile_value('cycle_days', 0.5) }} as median_sales_cycle_days
     from deals
     group by close_month

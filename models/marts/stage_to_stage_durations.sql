@@ -18,7 +18,7 @@ final as (
         cast(count(*) as bigint) as journeys_count,
         cast({{ percentile_value('days_between_stages', 0.5) }} as double) as median_days,
         cast({{ percentile_value('days_between_stages', 0.9) }} as double) as p90_days,
-        cast(avg(days_between_stages) as double) as average_days
+        cast({{ exact_average('days_between_stages') }} as double) as average_days
     from transitions
     group by from_stage_key, from_stage_order, to_stage_key, to_stage_order
 )

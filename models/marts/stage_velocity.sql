@@ -31,7 +31,8 @@ dwell_times as (
             as median_days_in_stage,
         {{ percentile_value(days_between('entered_at', 'next_stage_entered_at'), 0.9) }}
             as p90_days_in_stage,
-        avg({{ days_between('entered_at', 'next_stage_entered_at') }}) as average_days_in_stage
+        {{ exact_average(days_between('entered_at', 'next_stage_entered_at')) }}
+            as average_days_in_stage
     from stage_entries
     group by stage_key
 ),

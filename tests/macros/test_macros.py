@@ -64,7 +64,13 @@ select
             group by stage_key
         ) as forward_stages
     ) as forward_entries,
-    '{{ inlined_on_full_build() }}' as full_build_hint
+    '{{ inlined_on_full_build() }}' as full_build_hint,
+    (
+        select {{ exact_average('v') }} from (
+            select 1e16::double as v, 1 as n union all select 1.0, 2
+            union all select -1e16, 3 union all select 1.0, 4
+        ) as large_and_small
+    ) as exact_mean
 """
 
 
@@ -123,6 +129,11 @@ def test_days_preceding_limits_the_window(rendered: dict):
 
 def test_last_value_ignore_nulls_carries_the_last_known_value(rendered: dict):
     assert rendered["carried"] == "a,a,c,c"
+
+
+def test_exact_average_loses_no_small_value_beside_large_ones(rendered: dict):
+    # (1e16 + 1 - 1e16 + 1) / 4: adding doubles in order loses each 1 beside 1e16.
+    assert rendered["exact_mean"] == 0.5
 
 
 def test_inlined_on_full_build_is_the_not_materialized_hint_outside_incremental_runs(
