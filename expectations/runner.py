@@ -171,6 +171,7 @@ def validate(spec: SuiteSpec, frame: pd.DataFrame, docs_dir: Path | None = None)
     """Validate a DataFrame (the whole table) against one suite; build the Data Docs into
     `docs_dir` if given."""
     frame = tables.with_copies(frame.copy(), spec, tables.frame_duplicates(frame, spec))
+    frame = tables.vectorised_types(frame)  # as the batches read from DuckDB
     return validate_batches(spec, iter([frame]), len(frame), docs_dir)
 
 

@@ -177,18 +177,19 @@ def test_a_table_without_event_id_errors_rather_than_passes(tmp_path: Path) -> N
 
 def test_times_outside_the_nanosecond_range_are_still_judged(tmp_path: Path) -> None:
     """GX compares timestamps in one step only as nanoseconds, which end in 2262 and begin
-    in 1677; a batch holding an event dated outside them is compared value by value, and
-    its early and late events fail as in any other batch."""
+    in 1677; a batch holding an event dated outside them is compared value by value. Early
+    and late events fail in such batches as in one whose times all fit."""
     types = rules.stream_event_types("sales")
-    rows = [sales_event(f"ok-{n}", types[0]) for n in range(6)]
+    rows = [sales_event(f"ok-{n}", types[0]) for n in range(9)]
     rows[1] = sales_event("too-early", types[0], occurred_at=datetime(1500, 1, 1))
     rows[4] = sales_event("too-late", types[0], occurred_at=datetime(2999, 1, 1))
+    rows[7] = sales_event("early-2000", types[0], occurred_at=datetime(2000, 1, 1))
     database = tmp_path / "warehouse.duckdb"
     write_raw_sales(database, rows)
     outcome = validate_table(spec("raw_sales_events_integrity"), database, batch_rows=3)
     failing = {(o.column, tuple(o.sample)) for o in outcome.failed}
     assert failing == {
-        ("occurred_at", ("too-early",)),
+        ("occurred_at", ("too-early", "early-2000")),
         ("latest_accepted_at > occurred_at", ("too-late",)),
     }
 
