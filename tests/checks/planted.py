@@ -8,16 +8,14 @@ what each rule must report, is written down here by hand.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orchestration import seeds
 from orchestration.ingest.loader import load_all
-from orchestration.paths import PROJECT_DIR, spill_dir_beside
+from tests.dbt_runner import dbt, dbt_target
 
 BASE = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -119,17 +117,8 @@ def _required_extras(event_type: str) -> dict[str, str]:
 
 
 def run_dbt(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run dbt against `database` with its own target and log folders (dbt runs in parallel)."""
-    work = database.parent
-    env = {**os.environ, "FUNNEL_DUCKDB_PATH": str(database),
-           "FUNNEL_DUCKDB_TEMP_DIR": str(spill_dir_beside(database)),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}  # fmt: skip
-    dbt = Path(sys.executable).parent / "dbt"
-    return subprocess.run(
-        [str(dbt), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR),
-         "--target-path", str(work / "dbt_target"), "--log-path", str(work / "dbt_logs")],
-        env=env, cwd=PROJECT_DIR, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    """Run dbt against `database`, which may fail (the planted data breaks rules)."""
+    return dbt(list(args), database, check=False)
 
 
 def load_landing(landing: Landing, root: Path) -> Path:
@@ -142,7 +131,7 @@ def load_landing(landing: Landing, root: Path) -> Path:
 
 def dbt_test_failures(database: Path) -> dict[str, int]:
     """Failing-row count per data test name from dbt's last run_results.json."""
-    results = json.loads((database.parent / "dbt_target" / "run_results.json").read_text())
+    results = json.loads((dbt_target(database) / "run_results.json").read_text())
     return {r["unique_id"].split(".")[2]: int(r.get("failures") or 0) for r in results["results"]
             if r["unique_id"].startswith("test.")}  # fmt: skip
 
@@ -292,5 +281,5 @@ def plant_won_without_amount(database: Path) -> None:
 
 def dbt_statuses(database: Path) -> dict[str, str]:
     """Status per node (pass, fail, warn, success, skipped...) of dbt's last run."""
-    results = json.loads((database.parent / "dbt_target" / "run_results.json").read_text())
+    results = json.loads((dbt_target(database) / "run_results.json").read_text())
     return {r["unique_id"]: r["status"] for r in results["results"]}

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from expectations.rules import data_quality_rules
 from tests.checks import planted
+from tests.dbt_runner import dbt_target
 
 
 def test_dbt_rule_tests_carry_the_seed_severity(tmp_path: Path) -> None:
-    parse = planted.run_dbt(tmp_path / "parse.duckdb", "parse")
+    database = tmp_path / "parse.duckdb"
+    parse = planted.run_dbt(database, "parse")
     assert parse.returncode == 0, parse.stdout[-2000:]
-    manifest = json.loads((tmp_path / "dbt_target" / "manifest.json").read_text())
+    manifest = json.loads((dbt_target(database) / "manifest.json").read_text())
     rules = data_quality_rules()
     tagged = {}
     for node in manifest["nodes"].values():

@@ -16,7 +16,7 @@ import yaml
 
 from orchestration.resources import DBT_BUILD_ARGS
 from tests.conftest import BuiltWarehouse
-from tests.dbt_runner import PROJECT_DIR, dbt
+from tests.dbt_runner import PROJECT_DIR, dbt, dbt_target
 
 
 def declared_unit_tests() -> set[str]:
@@ -31,9 +31,7 @@ def declared_unit_tests() -> set[str]:
 def test_every_declared_unit_test_runs_and_passes(warehouse: BuiltWarehouse, tmp_path: Path):
     database = shutil.copyfile(warehouse.database, tmp_path / "warehouse.duckdb")
     dbt(["test", "--select", "test_type:unit"], database)
-    results = json.loads((tmp_path / "dbt_target_warehouse" / "run_results.json").read_text())[
-        "results"
-    ]
+    results = json.loads((dbt_target(database) / "run_results.json").read_text())["results"]
     ran = {r["unique_id"].split(".")[-1]: r["status"] for r in results}
     expected = declared_unit_tests()
     assert len(expected) >= 10, "the stage logic and formulas are unit tested"

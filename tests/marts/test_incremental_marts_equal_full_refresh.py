@@ -21,7 +21,7 @@ import pytest
 
 from orchestration.ingest.loader import load_all
 from orchestration.sample_data import generate
-from tests.dbt_runner import dbt
+from tests.dbt_runner import dbt, dbt_target
 from tests.e2e.test_incremental_equals_full_refresh import (
     FIRST_EMAIL_LATE,
     plant_late_first_email,
@@ -129,7 +129,7 @@ def _scope(database: Path) -> tuple[int, bool]:
 
 
 def _failed_tests(database: Path) -> set[str]:
-    results = database.parent / f"dbt_target_{database.stem}" / "run_results.json"
+    results = dbt_target(database) / "run_results.json"
     return {
         r["unique_id"].split(".")[2]
         for r in json.loads(results.read_text())["results"]
