@@ -53,8 +53,10 @@ OUR_STEPS = (
 )  # fmt: skip
 
 
-def machine(project: str = "this checkout") -> dict[str, object]:
-    """Cores, memory, CPU model, versions and the commit measured."""
+def machine(project: str = "this checkout", checkout: Path = REPO) -> dict[str, object]:
+    """Cores, memory, CPU model, versions and the commit measured: that of `checkout`, the
+    project the steps ran (None if it is a copy without git history, e.g. a `git archive`;
+    the label `project` then has to name it)."""
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -76,16 +78,26 @@ def machine(project: str = "this checkout") -> dict[str, object]:
         "cpu": cpu,
         "os": f"{platform.system()} {platform.release()}",
         "versions": versions,
-        "commit": _git("rev-parse", "--short", "HEAD"),
-        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "commit": _git(checkout, "rev-parse", "--short", "HEAD") or None,
+        "uncommitted_changes": bool(
+            _git(checkout, "status", "--porcelain", "--untracked-files=no")
+        ),
         "project_measured": project,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
 
-def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+def _git(checkout: Path, *args: str) -> str:
+    """git's output in `checkout`, or "" if it is not a git work tree of its own (a folder
+    inside another repository does not count: its commit would not be the one measured)."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"],
+        cwd=checkout, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode or Path(done.stdout.strip()).resolve() != checkout.resolve():
+        return ""
+    done = subprocess.run(["git", *args], cwd=checkout, capture_output=True, text=True, check=False)
     return done.stdout.strip()
 
 
@@ -258,8 +270,7 @@ def markdown(results: dict) -> str:
         "last run of each size.",
         "",
         f"Machine: {m['cores']} cores, {m['memory_gb']} GB RAM, {m['cpu']}, {m['os']}; {versions}; "
-        f"project measured: {m.get('project_measured', 'this checkout')} (repository at "
-        f"{m['commit']}{' with uncommitted changes' if m['uncommitted_changes'] else ''}). "
+        f"project measured: {m.get('project_measured', 'this checkout')} ({_commit_text(m)}). "
         f"The machine is shared, so other work may run beside a benchmark (1-minute load "
         f"average at the end: {m['load_average_at_end'][0]}; each run's load average is in "
         "`results.json`) and absolute seconds are noisy; the ratios, whose two sides ran "
@@ -271,6 +282,13 @@ def markdown(results: dict) -> str:
     if DIAGNOSIS.exists():
         lines += [DIAGNOSIS.read_text(encoding="utf-8").strip(), ""]
     return "\n".join(lines)
+
+
+def _commit_text(m: dict) -> str:
+    if not m.get("commit"):
+        return "a copy without git history: the label names what it is"
+    changes = " with uncommitted changes" if m.get("uncommitted_changes") else ""
+    return f"repository at {m['commit']}{changes}"
 
 
 def write(results: dict, folder: Path) -> None:

@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     args.project = args.project.resolve()
     label = args.label or ("this checkout" if args.project == REPO else str(args.project))
     results = report.read_results(args.results / "results.json")
-    results["machine"] = report.machine(label)
+    results["machine"] = report.machine(label, args.project)
     for events in args.sizes:
         results["sizes"][str(events)] = run_size(args, events)
         results["sizes"][str(events)]["measured_at"] = time.strftime(
