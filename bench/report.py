@@ -83,22 +83,34 @@ def machine(project: str = "this checkout", checkout: Path = REPO) -> dict[str, 
             _git(checkout, "status", "--porcelain", "--untracked-files=no")
         ),
         "project_measured": project,
-        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_end": load_average(),
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15-minute load averages now."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def _git(checkout: Path, *args: str) -> str:
     """git's output in `checkout`, or "" if it is not a git work tree of its own (a folder
     inside another repository does not count: its commit would not be the one measured)."""
-    done = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"],
-        cwd=checkout, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode or Path(done.stdout.strip()).resolve() != checkout.resolve():
+    # An inherited GIT_DIR (a git hook, say) would make any folder that repository's tree.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", *argv], cwd=checkout, env=env, capture_output=True, text=True, check=False
+        )
+
+    try:
+        top = run("rev-parse", "--show-toplevel")
+        if top.returncode or Path(top.stdout.strip()).resolve() != checkout.resolve():
+            return ""
+        return run(*args).stdout.strip()
+    except OSError:  # no git on this machine
         return ""
-    done = subprocess.run(["git", *args], cwd=checkout, capture_output=True, text=True, check=False)
-    return done.stdout.strip()
 
 
 def slowest_nodes(run_results: Path, top: int = 12) -> list[dict[str, object]]:
@@ -286,7 +298,7 @@ def markdown(results: dict) -> str:
 
 def _commit_text(m: dict) -> str:
     if not m.get("commit"):
-        return "a copy without git history: the label names what it is"
+        return "no commit recorded: not the top of a git work tree"
     changes = " with uncommitted changes" if m.get("uncommitted_changes") else ""
     return f"repository at {m['commit']}{changes}"
 

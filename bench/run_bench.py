@@ -333,11 +333,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     label = args.label or ("this checkout" if args.project == REPO else str(args.project))
     results = report.read_results(args.results / "results.json")
     results["machine"] = report.machine(label, args.project)
+    if results["machine"]["commit"] is None and not args.label:
+        raise SystemExit(
+            f"{args.project} is not the top of a git work tree (a `git archive`?), so the "
+            "results could not say what was measured: name its commit with --label"
+        )
     for events in args.sizes:
         results["sizes"][str(events)] = run_size(args, events)
         results["sizes"][str(events)]["measured_at"] = time.strftime(
             "%Y-%m-%dT%H:%M:%SZ", time.gmtime()
         )
+        results["machine"]["load_average_at_end"] = report.load_average()
         report.write(results, args.results)  # after every size, so a long run leaves results
     print(f"wrote {args.results / 'results.json'} and {args.results / 'RESULTS.md'}")
     return results

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
-from bench import report
+import pytest
+
+from bench import report, run_bench
+
+# The developer's own git settings (signing, hooks, an inherited GIT_DIR) stay out.
+_GIT_ENV = {
+    **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
 
 
 def _git(folder: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com", *args],
-        cwd=folder, capture_output=True, text=True, check=True,
+        cwd=folder, env=_GIT_ENV, capture_output=True, text=True, check=True,
     )  # fmt: skip
     return done.stdout.strip()
 
@@ -27,7 +37,9 @@ def _repository(folder: Path) -> str:
 
 
 def _summary(machine: dict) -> str:
-    return report.markdown({"machine": machine, "sizes": {}})
+    """The RESULTS.md line that describes the machine and the project measured."""
+    markdown = report.markdown({"machine": machine, "sizes": {}})
+    return next(line for line in markdown.splitlines() if line.startswith("Machine:"))
 
 
 def test_the_commit_is_the_measured_checkouts(tmp_path: Path):
@@ -53,5 +65,16 @@ def test_a_copy_without_git_history_has_no_commit(tmp_path: Path):
         assert machine["commit"] is None, copy
         assert machine["uncommitted_changes"] is False, copy
         summary = _summary(machine)
-        assert "project measured: main abc1234, from a git archive (a copy without" in summary
+        assert "project measured: main abc1234, from a git archive (no commit recorded" in summary
         assert "repository at" not in summary
+
+
+def test_a_copy_without_git_history_is_not_measured_without_a_label(tmp_path: Path):
+    copy = tmp_path / "archive"
+    copy.mkdir()
+    with pytest.raises(SystemExit, match="name its commit with --label"):
+        run_bench.main(
+            ["--sizes", "10", "--project", str(copy), "--results", str(tmp_path),
+             "--out", str(tmp_path / "out")]
+        )  # fmt: skip
+    assert not (tmp_path / "results.json").exists()
