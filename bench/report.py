@@ -66,6 +66,7 @@ def machine(project: str = "this checkout", checkout: Path = REPO) -> dict[str, 
         platform.processor(),
     )
     mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    commit, changed = _git_state(checkout)
     versions = {"python": platform.python_version()}
     for package in PACKAGES:
         try:
@@ -78,10 +79,8 @@ def machine(project: str = "this checkout", checkout: Path = REPO) -> dict[str, 
         "cpu": cpu,
         "os": f"{platform.system()} {platform.release()}",
         "versions": versions,
-        "commit": _git(checkout, "rev-parse", "--short", "HEAD") or None,
-        "uncommitted_changes": bool(
-            _git(checkout, "status", "--porcelain", "--untracked-files=no")
-        ),
+        "commit": commit,
+        "uncommitted_changes": changed,
         "project_measured": project,
         "load_average_at_end": load_average(),
         "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -93,24 +92,27 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def _git(checkout: Path, *args: str) -> str:
-    """git's output in `checkout`, or "" if it is not a git work tree of its own (a folder
-    inside another repository does not count: its commit would not be the one measured)."""
+def _git_state(checkout: Path) -> tuple[str | None, bool]:
+    """The commit of `checkout` and whether its tracked files changed since, or (None, False)
+    if it is not a git work tree of its own (a folder inside another repository does not
+    count: that repository's commit would not be the one measured)."""
     # An inherited GIT_DIR (a git hook, say) would make any folder that repository's tree.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
 
-    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    def git(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["git", *argv], cwd=checkout, env=env, capture_output=True, text=True, check=False
         )
 
     try:
-        top = run("rev-parse", "--show-toplevel")
+        top = git("rev-parse", "--show-toplevel")
         if top.returncode or Path(top.stdout.strip()).resolve() != checkout.resolve():
-            return ""
-        return run(*args).stdout.strip()
+            return None, False
+        commit = git("rev-parse", "--short", "HEAD").stdout.strip() or None
+        changed = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
     except OSError:  # no git on this machine
-        return ""
+        return None, False
+    return commit, bool(changed)
 
 
 def slowest_nodes(run_results: Path, top: int = 12) -> list[dict[str, object]]:
