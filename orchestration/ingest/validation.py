@@ -307,12 +307,18 @@ def classify_collisions(
         f"from {_BATCH_KEYS} group by 1 having count(*) > 1"
     )
     stored = content_hash(list(fields))
+    # Only tables holding earlier loads are probed: in a table holding none, the probe
+    # would hash every key of the batch to find nothing (the first batch of a 10M-event
+    # history, 4.3M events: about 0.4 s), while asking takes 0.01 s (a table's row
+    # groups of this batch's rows are skipped by their load times).
     logged = " union all ".join(
         f"select event_id, {stored} as event_hash from {t} "
         f"where event_id in (select k.event_id from {_BATCH_KEYS} as k) and {earlier_loads}"
         for t in event_tables
+        if _holds_rows(con, t, earlier_loads)
     )
-    con.execute(f"create or replace temp table {_LOGGED} as {logged}")
+    none_logged = f"select event_id, {stored} as event_hash from {event_tables[0]} where false"
+    con.execute(f"create or replace temp table {_LOGGED} as {logged or none_logged}")
     # The colliding event_ids are few; as a table of known size, they are the side DuckDB
     # hashes, and their filter reaches the log's scan of the batch's rows (only the rows
     # of those event_ids are read whole).
@@ -379,6 +385,12 @@ def classify_collisions(
         where outcome is not null
         """
     )
+
+
+def _holds_rows(con: duckdb.DuckDBPyConnection, table: str, condition: str) -> bool:
+    """Whether any row of `table` meets `condition`."""
+    (held,) = con.execute(f"select exists (select 1 from {table} where {condition})").fetchone()  # type: ignore[misc]
+    return bool(held)
 
 
 def append_loadable(

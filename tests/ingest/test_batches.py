@@ -13,7 +13,7 @@ import pytest
 from orchestration.ingest import bulk
 from orchestration.ingest.contract import contract_fields
 from orchestration.ingest.loader import load_all
-from tests.ingest.test_loader import FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
+from tests.ingest.test_loader import DEAL_WON, FORM_FILL, PAGE_VIEW, snapshot, table, write_jsonl
 
 
 def view(event_id: str, anonymous_id: str = "anon-1") -> dict:
@@ -162,6 +162,32 @@ def test_repeats_of_an_event_already_in_the_log_are_judged_against_the_log(tmp_p
     load_all(warehouse, landing)
     assert ledger(warehouse)[1] == ("marketing/2.jsonl", 3, 0, 1, 2)
     assert [line for _, line, _, _ in quarantined(warehouse)] == [1, 3]
+
+
+def test_an_event_id_the_other_stream_logged_earlier_is_a_conflict(tmp_path: Path):
+    """The log is probed only in the tables that hold earlier loads: here the marketing one,
+    while the sales table holds none (its first load) and the first run's tables held none."""
+    landing = tmp_path / "landing"
+    write_jsonl(landing / "marketing" / "1.jsonl", [view("x1"), view("x2")])
+    warehouse = tmp_path / "w.duckdb"
+    load_all(warehouse, landing)
+    write_jsonl(
+        landing / "sales" / "2025-04" / "a.jsonl",
+        [
+            {**DEAL_WON, "event_id": "x2"},  # 1 x2 is a marketing event in the log: conflict
+            DEAL_WON,                        # 2 new: loads
+            DEAL_WON,                        # 3 again in the same file: duplicate
+        ],
+    )  # fmt: skip
+    load_all(warehouse, landing)
+    assert ledger(warehouse) == [
+        ("marketing/1.jsonl", 2, 2, 0, 0),
+        ("sales/2025-04/a.jsonl", 3, 1, 1, 1),
+    ]
+    assert [(path, line, reason) for path, line, reason, _ in quarantined(warehouse)] == [
+        ("sales/2025-04/a.jsonl", 1, "conflicting_event_id"),
+    ]
+    assert table(warehouse, "select event_id from raw.sales_events") == [("s1",)]
 
 
 @pytest.mark.parametrize("batch_mb", ["0.000001", "1000"])
