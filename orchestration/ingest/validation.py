@@ -310,14 +310,13 @@ def classify_collisions(
     # Only tables holding earlier loads are probed: in a table holding none (a first load),
     # the probe would hash every key of the batch to find nothing. Asking reads only
     # `_loaded_at`, and DuckDB skips the row groups whose load times rule them out.
+    probe = f"event_id in (select k.event_id from {_BATCH_KEYS} as k) and {earlier_loads}"
     logged = " union all ".join(
         f"select event_id, {stored} as event_hash from {t} "
-        f"where event_id in (select k.event_id from {_BATCH_KEYS} as k) and {earlier_loads}"
+        f"where {probe if _holds_rows(con, t, earlier_loads) else 'false'}"
         for t in event_tables
-        if _holds_rows(con, t, earlier_loads)
     )
-    none_logged = f"select event_id, {stored} as event_hash from {event_tables[0]} where false"
-    con.execute(f"create or replace temp table {_LOGGED} as {logged or none_logged}")
+    con.execute(f"create or replace temp table {_LOGGED} as {logged}")
     # The colliding event_ids are few; as a table of known size, they are the side DuckDB
     # hashes, and their filter reaches the log's scan of the batch's rows (only the rows
     # of those event_ids are read whole).
